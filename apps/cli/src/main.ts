@@ -1,0 +1,80 @@
+import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.js';
+import { registerData } from './commands/data.js';
+import { registerStart } from './commands/start.js';
+import { type CliContext, createContext } from './context.js';
+import { isKnownError, UsageError } from './errors.js';
+
+export function createProgram(): { program: Command; context: () => CliContext } {
+  const program = new Command('fmnist')
+    .description('Fashion-MNIST, from versioned data to a served model')
+    .option(
+      '--home <dir>',
+      'where fmnist keeps data, experiments and models (env FMNIST_HOME; default ./.fmnist)',
+    )
+    .showHelpAfterError('(run "fmnist --help" for usage)')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  let cached: CliContext | undefined;
+  const context = () => {
+    cached ??= createContext(program.opts<{ home?: string }>().home);
+    return cached;
+  };
+  registerData(program, context);
+  registerBench(program, context);
+  registerStart(program, context);
+  for (const cmd of allCommands(program)) {
+    cmd.exitOverride();
+    cmd.showHelpAfterError(`(run "${fullName(cmd)} --help" for usage)`);
+    // A group without an action still needs a subcommand: say so rather than printing nothing.
+    if (cmd.commands.length > 0) {
+      cmd.action(() => {
+        throw new UsageError(
+          `"${fullName(cmd)}" needs a subcommand: ${cmd.commands.map((c) => c.name()).join(', ')}`,
+        );
+      });
+    }
+  }
+  return { program, context };
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+function fullName(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Runs the CLI and returns the exit code; never lets a stack trace reach the user unless FMNIST_DEBUG is set. */
+export async function main(argv: string[]): Promise<number> {
+  const { program } = createProgram();
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return 2;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander has already printed its message; help and version are not failures.
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' ? 0 : 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`error: ${e.message}\n(run "fmnist --help" for usage)\n`);
+      return 2;
+    }
+    if (process.env.FMNIST_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    if (isKnownError(e)) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `error: ${(e as Error)?.message ?? String(e)}\n(set FMNIST_DEBUG=1 to see where it happened)\n`,
+    );
+    return 1;
+  }
+}
