@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
+import { registerModel } from './commands/model.js';
 import { registerStart } from './commands/start.js';
 import { type CliContext, createContext } from './context.js';
 import { isKnownError, UsageError } from './errors.js';
@@ -21,6 +22,7 @@ export function createProgram(): { program: Command; context: () => CliContext }
     return cached;
   };
   registerData(program, context);
+  registerModel(program, context);
   registerBench(program, context);
   registerStart(program, context);
   for (const cmd of allCommands(program)) {

@@ -9,7 +9,7 @@ export function createProgress(ctx: CliContext, label: string, opts: { unit?: 'b
   let lastPrint = 0;
   let lastText = '';
   const fmt = (n: number) => (opts.unit === 'bytes' ? formatBytes(n) : n.toLocaleString('en-US'));
-  const render = (item: string, done: number, total?: number) => {
+  const render = (item: string, done: number, total?: number, extra?: string) => {
     const secs = (Date.now() - start) / 1000;
     const rate = secs > 0 ? done / secs : 0;
     if (total && total > 0) {
@@ -17,13 +17,14 @@ export function createProgress(ctx: CliContext, label: string, opts: { unit?: 'b
       const width = 24;
       const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
       const eta = rate > 0 ? ` eta ${formatDuration((total - done) / rate)}` : '';
-      return `${label} ${item} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${fmt(done)}/${fmt(total)}${eta}`;
+      return `${label} ${item} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${fmt(done)}/${fmt(total)}${extra ? ` ${extra}` : ''}${eta}`;
     }
-    return `${label} ${item} ${done ? fmt(done) : ''}`.trimEnd();
+    return `${label} ${item} ${done ? fmt(done) : ''}${extra ? ` ${extra}` : ''}`.trimEnd();
   };
   return {
-    update(item: string, done: number, total?: number) {
-      const text = render(item, done, total);
+    /** `extra` is shown after the counts, e.g. a rate or a loss. */
+    update(item: string, done: number, total?: number, extra?: string) {
+      const text = render(item, done, total, extra);
       const now = Date.now();
       if (ctx.interactive) {
         if (now - lastPrint < 100 && !(total && done >= total)) return;

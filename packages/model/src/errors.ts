@@ -28,3 +28,20 @@ export class DatasetError extends Error {
     super(hint ? `${message}\n  ${hint}` : message);
   }
 }
+
+/** A model, its files or its inputs are not what they should be. */
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
+  constructor(
+    readonly code:
+      | 'BAD_BACKEND'
+      | 'BAD_HYPERPARAMETER'
+      | 'BAD_INPUT'
+      | 'MODEL_NOT_FOUND'
+      | 'MODEL_CORRUPT'
+      | 'METADATA_MISMATCH',
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,130 @@
+import { join, resolve } from 'node:path';
+import type { Evaluation, TrainingProgress } from '@fmnist/model';
+import { loadImageSet } from '@fmnist/model/data';
+import type { Command } from 'commander';
+import { type CliContext, note, print } from '../context.js';
+import { UsageError } from '../errors.js';
+import { createProgress } from '../progress.js';
+import { fetchDataset } from './data.js';
+
+/** TensorFlow.js takes a moment to load; only commands that use it pay for it. */
+export const loadModelPackage = () => import('@fmnist/model');
+
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new UsageError(`${name} must be a positive whole number, got "${value}"`);
+    return n;
+  };
+}
+
+/** Renders training progress: a redrawn bar on a terminal, periodic lines otherwise. */
+export function trainingProgress(ctx: CliContext, perEpoch: number) {
+  const bar = createProgress(ctx, 'training');
+  return {
+    update(p: TrainingProgress) {
+      const epochs = Math.ceil(p.targetBatches / perEpoch);
+      const epoch = Math.min(epochs, Math.floor((p.batches - 1) / perEpoch) + 1);
+      bar.update(
+        `epoch ${epoch}/${epochs}`,
+        p.batches,
+        p.targetBatches,
+        `${Math.round(p.imagesPerSecond)} img/s loss ${p.loss.toFixed(3)}`,
+      );
+    },
+    done: () => bar.done(),
+  };
+}
+
+export function printEvaluation(ctx: CliContext, ev: Evaluation): void {
+  print(
+    ctx,
+    `accuracy ${(ev.accuracy * 100).toFixed(2)}%  loss ${ev.loss.toFixed(4)}  (${ev.count.toLocaleString('en-US')} images)`,
+  );
+  const w = Math.max(...ev.classNames.map((n) => n.length));
+  print(ctx, `  ${'class'.padEnd(w)}  precision  recall`);
+  ev.classNames.forEach((name, i) => {
+    const p = `${((ev.precision[i] as number) * 100).toFixed(1)}%`;
+    const r = `${((ev.recall[i] as number) * 100).toFixed(1)}%`;
+    print(ctx, `  ${name.padEnd(w)}  ${p.padStart(9)}  ${r.padStart(6)}`);
+  });
+  print(ctx, '  confusion matrix (rows: true class, columns: predicted)');
+  for (const row of ev.confusion) print(ctx, `  ${row.map((v) => String(v).padStart(5)).join('')}`);
+}
+
+export function registerModel(program: Command, ctx: () => CliContext): void {
+  program
+    .command('train')
+    .description('Train the default CNN on the fetched Fashion-MNIST and save it')
+    .option('--epochs <n>', 'epochs to train', positiveInt('--epochs'), 5)
+    .option('--out <dir>', 'where to save the model (default: <home>/models/default)')
+    .option('--seed <n>', 'seed for weights, data order and dropout', (v) => Number(v), 0)
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { epochs: number; out?: string; seed: number; json?: boolean }) => {
+      const c = ctx();
+      const { createClassifier, initBackend, saveClassifier } = await loadModelPackage();
+      const backend = await initBackend();
+      note(c, `backend: ${backend.name}`);
+      const ds = await fetchDataset(c);
+      const [train, test] = await Promise.all([
+        loadImageSet(ds.files.trainImages, ds.files.trainLabels),
+        loadImageSet(ds.files.testImages, ds.files.testLabels),
+      ]);
+      const classifier = await createClassifier({ seed: opts.seed });
+      const perEpoch = Math.ceil(train.count / classifier.batchSize);
+      const progress = trainingProgress(c, perEpoch);
+      const result = await classifier.train({
+        train,
+        validation: test,
+        length: { epochs: opts.epochs },
+        onProgress: (p) => progress.update(p),
+        onValidation: (m) => {
+          progress.done();
+          note(
+            c,
+            `epoch ${Math.round(m.epochs)}: val_accuracy ${(m.val_accuracy * 100).toFixed(2)}% val_loss ${m.val_loss.toFixed(4)}`,
+          );
+        },
+      });
+      progress.done();
+      const out = resolve(opts.out ?? join(c.home, 'models', 'default'));
+      const metadata = await saveClassifier(classifier, out, {
+        lineage: { dataset: ds.source, trainImages: train.count },
+      });
+      const summary = { model: out, backend: metadata.backend, ...result, metrics: metadata.metrics };
+      if (opts.json) print(c, JSON.stringify(summary));
+      else
+        print(
+          c,
+          `saved ${out}: val_accuracy ${((metadata.metrics.val_accuracy ?? 0) * 100).toFixed(2)}% after ${opts.epochs} epochs (${Math.round(result.imagesPerSecond)} images/s on ${metadata.backend})`,
+        );
+      classifier.dispose();
+    });
+
+  program
+    .command('evaluate')
+    .description('Evaluate a saved model on the Fashion-MNIST test set (or given IDX files)')
+    .requiredOption('--model <dir>', 'a saved model folder')
+    .option('--images <file>', 'IDX images to evaluate on (default: the fetched test set)')
+    .option('--labels <file>', 'IDX labels belonging to --images')
+    .option('--json', 'print the metrics as JSON')
+    .action(async (opts: { model: string; images?: string; labels?: string; json?: boolean }) => {
+      const c = ctx();
+      if (Boolean(opts.images) !== Boolean(opts.labels))
+        throw new UsageError('--images and --labels go together');
+      let files: { images: string; labels: string };
+      if (opts.images && opts.labels) files = { images: opts.images, labels: opts.labels };
+      else {
+        const ds = await fetchDataset(c);
+        files = { images: ds.files.testImages, labels: ds.files.testLabels };
+      }
+      const { loadClassifier } = await loadModelPackage();
+      const classifier = await loadClassifier(resolve(opts.model));
+      const set = await loadImageSet(files.images, files.labels, classifier.normalization);
+      const ev = classifier.evaluate(set);
+      if (opts.json) print(c, JSON.stringify(ev));
+      else printEvaluation(c, ev);
+      classifier.dispose();
+    });
+}

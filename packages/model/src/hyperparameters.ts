@@ -1,0 +1,63 @@
+import { ModelError } from './errors.js';
+
+/** What a model is built and trained from; names follow the experiment configs. */
+export interface Hyperparameters {
+  architecture: 'cnn' | 'mlp';
+  /** Filters of the first and second convolution (cnn only). */
+  filters1: number;
+  filters2: number;
+  /** Units of the hidden dense layer. */
+  dense1: number;
+  /** Dropout rate after the hidden dense layer (cnn only). */
+  dropout: number;
+  learning_rate: number;
+  global_batch_size: number;
+}
+
+export const DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = {
+  architecture: 'cnn',
+  filters1: 32,
+  filters2: 64,
+  dense1: 128,
+  dropout: 0.5,
+  learning_rate: 1e-3,
+  global_batch_size: 64,
+};
+
+type Check = (v: unknown) => string | undefined;
+const positiveInt: Check = (v) =>
+  Number.isInteger(v) && (v as number) > 0 ? undefined : 'a positive integer';
+const CHECKS: Record<keyof Hyperparameters, Check> = {
+  architecture: (v) => (v === 'cnn' || v === 'mlp' ? undefined : '"cnn" or "mlp"'),
+  filters1: positiveInt,
+  filters2: positiveInt,
+  dense1: positiveInt,
+  dropout: (v) =>
+    typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number from 0 up to (not including) 1',
+  learning_rate: (v) =>
+    typeof v === 'number' && v > 0 && Number.isFinite(v) ? undefined : 'a positive number',
+  global_batch_size: positiveInt,
+};
+
+/** Fills in defaults and checks every value; an unknown name is an error that lists the known ones. */
+export function resolveHyperparameters(input: Record<string, unknown> = {}): Hyperparameters {
+  const known = Object.keys(CHECKS);
+  const unknown = Object.keys(input).filter((k) => !known.includes(k));
+  if (unknown.length) {
+    throw new ModelError(
+      'BAD_HYPERPARAMETER',
+      `unknown hyperparameter${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`,
+    );
+  }
+  const hp = { ...DEFAULT_HYPERPARAMETERS, ...input } as Record<string, unknown>;
+  for (const [name, check] of Object.entries(CHECKS)) {
+    const problem = check(hp[name]);
+    if (problem) {
+      throw new ModelError(
+        'BAD_HYPERPARAMETER',
+        `hyperparameter ${name} must be ${problem}, got ${JSON.stringify(hp[name])}`,
+      );
+    }
+  }
+  return hp as unknown as Hyperparameters;
+}

@@ -1,0 +1,53 @@
+import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
+import { convInfoNHWC } from './conv-info.js';
+import { im2colT } from './im2col.js';
+import { gemm } from './matmul.js';
+import { transpose2d } from './transpose.js';
+import { alloc, free, heap, heapIndex, type WasmBackend } from './wasm-backend.js';
+
+/**
+ * dW[K, Cout] = im2col(x)^T . dy. The patch matrix is built already transposed so that
+ * dy (the small operand) is the one XNNPACK has to pack, and no output transpose is needed.
+ */
+function conv2DBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: WasmBackend;
+  attrs: Conv2DBackpropFilterAttrs;
+}): TensorInfo {
+  const {
+    inputs: { x, dy },
+    backend,
+    attrs,
+  } = args;
+  const info = convInfoNHWC(
+    Conv2DBackpropFilter,
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    attrs.pad,
+    attrs.dataFormat,
+    attrs.dimRoundingMode,
+  );
+  const p = info.batchSize * info.outHeight * info.outWidth;
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const cin = info.inChannels;
+  const pixels = info.batchSize * info.inHeight * info.inWidth;
+
+  const colsT = alloc(backend, [k, p]);
+  const xT = cin > 1 ? alloc(backend, [cin, pixels]) : x;
+  const h = heap(backend);
+  if (xT !== x) transpose2d(h, heapIndex(backend, x), heapIndex(backend, xT), pixels, cin);
+  im2colT(h, heapIndex(backend, xT), heapIndex(backend, colsT), info);
+  if (xT !== x) free(backend, xT);
+
+  const dw = gemm(backend, colsT, dy, k, p, info.outChannels);
+  free(backend, colsT);
+  return { ...dw, shape: [...attrs.filterShape] };
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};

@@ -1,0 +1,33 @@
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { batchMatMulConfig } from './batch-mat-mul.js';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import { identityConfig } from './identity.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { sumConfig } from './sum.js';
+import { rememberOriginal } from './wasm-backend.js';
+
+const configs: KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  batchMatMulConfig,
+  maxPoolGradConfig,
+  sumConfig,
+  identityConfig,
+];
+
+/**
+ * Registers fast training kernels for the 'wasm' backend. Safe to call more than once,
+ * before or after the backend is initialised.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const config of configs) {
+    const existing = getKernel(config.kernelName, 'wasm');
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    rememberOriginal(config.kernelName);
+    if (existing != null) unregisterKernel(config.kernelName, 'wasm');
+    // Keep the stock setupFunc: it binds the wasm exports the stock kernel (still used as a fast path) needs.
+    registerKernel({ ...config, setupFunc: existing?.setupFunc });
+  }
+}

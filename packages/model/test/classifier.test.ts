@@ -1,0 +1,294 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createClassifier,
+  DEFAULT_HYPERPARAMETERS,
+  initBackend,
+  loadClassifier,
+  MODEL_FILES,
+  resetBackendChoice,
+  resolveHyperparameters,
+  saveClassifier,
+  scorePredictions,
+} from '../src/index.js';
+import { bandsDataset, SMALL_CNN } from './helpers.js';
+
+const tempDir = () => mkdtemp(join(tmpdir(), 'fmnist-model-'));
+
+afterEach(() => resetBackendChoice());
+
+describe('training', () => {
+  it('learns a separable dataset on wasm with the default CNN', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const data = bandsDataset(320);
+    const c = await createClassifier({ seed: 3 });
+    const validations: number[] = [];
+    const r = await c.train({
+      train: data,
+      validation: bandsDataset(100, 9),
+      length: { epochs: 2 },
+      workers: 1,
+      onValidation: (m) => {
+        validations.push(m.val_accuracy);
+      },
+    });
+    expect(r.batches).toBe(10);
+    expect(validations).toHaveLength(2);
+    expect(r.validation?.val_accuracy).toBeGreaterThan(0.9);
+    expect(c.metadata().backend).toBe('wasm');
+  });
+
+  it('learns on the cpu backend too', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const c = await createClassifier({ hyperparameters: SMALL_CNN, seed: 1 });
+    const r = await c.train({
+      train: bandsDataset(160),
+      validation: bandsDataset(60, 5),
+      length: { epochs: 3 },
+    });
+    expect(r.validation?.val_accuracy).toBeGreaterThan(0.9);
+    expect(c.metadata().backend).toBe('cpu');
+  });
+
+  it('trains the MLP architecture', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const c = await createClassifier({
+      hyperparameters: { architecture: 'mlp', dense1: 32, learning_rate: 0.01 },
+    });
+    expect(c.model.layers.map((l) => l.getClassName())).toEqual(['Flatten', 'Dense', 'Dense']);
+    const r = await c.train({
+      train: bandsDataset(200),
+      validation: bandsDataset(50, 2),
+      length: { epochs: 3 },
+    });
+    expect(r.validation?.val_accuracy).toBeGreaterThan(0.9);
+  });
+
+  it('is deterministic for a seed, and the seed matters', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const run = async (seed: number) => {
+      const c = await createClassifier({ hyperparameters: SMALL_CNN, seed });
+      await c.train({ train: bandsDataset(96), length: { batches: 4 }, workers: 1 });
+      return Array.from(c.replica.weights);
+    };
+    const a = await run(1);
+    expect(await run(1)).toEqual(a);
+    expect(await run(2)).not.toEqual(a);
+  });
+
+  it('gives bit-identical weights with two workers and with one', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const data = bandsDataset(150);
+    const run = async (workers: number) => {
+      const c = await createClassifier({ hyperparameters: SMALL_CNN, seed: 4 });
+      // 150 images in batches of 32: the last batch of each epoch is short and splits unevenly.
+      const r = await c.train({ train: data, length: { batches: 7 }, workers });
+      expect(r.workers).toBe(workers);
+      return { weights: Array.from(c.replica.weights), loss: r.training?.loss };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(two.weights).toEqual(one.weights);
+    expect(two.loss).toBeCloseTo(one.loss as number, 10);
+  });
+
+  it('continues a run exactly where it stopped', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const data = bandsDataset(96);
+    const straight = await createClassifier({ hyperparameters: SMALL_CNN, seed: 5 });
+    await straight.train({ train: data, length: { batches: 6 }, workers: 1 });
+
+    const split = await createClassifier({ hyperparameters: SMALL_CNN, seed: 5 });
+    await split.train({ train: data, length: { batches: 2 }, workers: 1 });
+    const dir = join(await tempDir(), 'ckpt');
+    await saveClassifier(split, dir);
+    const resumed = await loadClassifier(dir);
+    expect(resumed.batchesTrained).toBe(2);
+    await resumed.train({ train: data, length: { batches: 6 }, workers: 1 });
+    expect(Array.from(resumed.replica.weights)).toEqual(Array.from(straight.replica.weights));
+  });
+
+  it('stops early when asked', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const c = await createClassifier({ hyperparameters: SMALL_CNN });
+    let calls = 0;
+    const r = await c.train({
+      train: bandsDataset(320),
+      length: { epochs: 5 },
+      workers: 1,
+      shouldStop: () => ++calls > 3,
+    });
+    expect(r.batches).toBeLessThan(5);
+  });
+});
+
+describe('save and load', () => {
+  it('loads a saved model that predicts exactly as the original', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const c = await createClassifier({ hyperparameters: SMALL_CNN, seed: 2 });
+    await c.train({ train: bandsDataset(64), length: { batches: 2 }, workers: 1 });
+    const dir = join(await tempDir(), 'model');
+    const meta = await saveClassifier(c, dir, {
+      lineage: { dataCommit: 'abc123' },
+      metrics: { test_accuracy: 0.5 },
+    });
+    expect(meta).toMatchObject({
+      backend: 'wasm',
+      lineage: { dataCommit: 'abc123' },
+      metrics: { test_accuracy: 0.5 },
+    });
+
+    const loaded = await loadClassifier(dir);
+    const probe = bandsDataset(5, 77);
+    expect(Array.from(loaded.predictNormalized(probe.images, 5))).toEqual(
+      Array.from(c.predictNormalized(probe.images, 5)),
+    );
+    expect(loaded.lineage).toEqual({ dataCommit: 'abc123' });
+    expect(loaded.hyperparameters).toEqual(resolveHyperparameters(SMALL_CNN));
+  });
+
+  it('writes the tfjs layers format that plain loadLayersModel reads over HTTP', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const c = await createClassifier({ hyperparameters: SMALL_CNN, seed: 2 });
+    const dir = join(await tempDir(), 'model');
+    await saveClassifier(c, dir);
+    const server = createServer(async (req, res) => {
+      try {
+        const body = await readFile(join(dir, (req.url ?? '/').slice(1)));
+        res.writeHead(200, {
+          'content-type':
+            extname(req.url ?? '') === '.json' ? 'application/json' : 'application/octet-stream',
+        });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as { port: number };
+      const plain = await tfl.loadLayersModel(`http://127.0.0.1:${port}/${MODEL_FILES.topology}`);
+      const probe = bandsDataset(3, 8);
+      const out = tf.tidy(() =>
+        (plain.predict(tf.tensor4d(probe.images, [3, 28, 28, 1])) as tf.Tensor).dataSync(),
+      );
+      const ours = c.predictNormalized(probe.images, 3);
+      for (let i = 0; i < ours.length; i++) expect(out[i]).toBeCloseTo(ours[i] as number, 6);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('names a missing weights file', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const dir = join(await tempDir(), 'model');
+    await saveClassifier(await createClassifier({ hyperparameters: SMALL_CNN }), dir);
+    await writeFile(join(dir, MODEL_FILES.weights), '');
+    await expect(loadClassifier(dir)).rejects.toMatchObject({
+      code: 'MODEL_CORRUPT',
+      message: expect.stringContaining('weights.bin holds 0 bytes'),
+    });
+  });
+
+  it('refuses metadata that disagrees with the weights', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const dir = join(await tempDir(), 'model');
+    await saveClassifier(await createClassifier({ hyperparameters: SMALL_CNN }), dir);
+    const metaFile = join(dir, MODEL_FILES.metadata);
+    const meta = JSON.parse(await readFile(metaFile, 'utf8'));
+    meta.hyperparameters.dense1 = 64;
+    await writeFile(metaFile, JSON.stringify(meta));
+    await expect(loadClassifier(dir)).rejects.toMatchObject({
+      code: 'METADATA_MISMATCH',
+      message: expect.stringMatching(
+        /weight "dense1\/kernel" is \[200,16\] in the saved weights but .* give \[200,64\]/,
+      ),
+    });
+  });
+
+  it('says when the folder or its metadata is missing or damaged', async () => {
+    await initBackend({ prefer: 'wasm' });
+    await expect(loadClassifier('/nonexistent/model')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    const dir = join(await tempDir(), 'model');
+    await saveClassifier(await createClassifier({ hyperparameters: SMALL_CNN }), dir);
+    await writeFile(join(dir, MODEL_FILES.metadata), '{"format": "fmnist-model", ');
+    await expect(loadClassifier(dir)).rejects.toThrow(/metadata\.json is not valid JSON/);
+  });
+});
+
+describe('predict', () => {
+  it('takes bytes or unit floats for the same image alike', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const c = await createClassifier({ hyperparameters: SMALL_CNN });
+    const bytes = new Uint8Array(784).map((_, i) => (i * 7) % 256);
+    const unit = Float32Array.from(bytes, (b) => b / 255);
+    const a = c.predict(bytes, 'uint8');
+    const b = c.predict(unit, 'unit');
+    expect(a).toHaveLength(10);
+    for (let i = 0; i < 10; i++) expect(a[i]).toBeCloseTo(b[i] as number, 5);
+    expect(a.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+  });
+
+  it('rejects input of the wrong size, range or kind', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const c = await createClassifier({ hyperparameters: SMALL_CNN });
+    expect(() => c.predict(new Uint8Array(100), 'uint8')).toThrow(
+      /holds 100 values; expected a multiple of 784/,
+    );
+    expect(() => c.predict(new Float32Array(784).fill(2), 'unit')).toThrow(
+      /pixel 0 is 2; unit pixels must be 0..1/,
+    );
+    expect(() => c.predict(new Float32Array(784).fill(Number.NaN), 'unit')).toThrow(/pixel 0 is NaN/);
+    expect(() => c.predict(new Uint8Array(784), 'bytes' as never)).toThrow(/pixel range must be "uint8"/);
+  });
+});
+
+describe('hyperparameters', () => {
+  it('fills in the defaults of the default CNN', () => {
+    expect(resolveHyperparameters({})).toEqual(DEFAULT_HYPERPARAMETERS);
+    expect(DEFAULT_HYPERPARAMETERS).toMatchObject({
+      filters1: 32,
+      filters2: 64,
+      dense1: 128,
+      dropout: 0.5,
+      learning_rate: 0.001,
+    });
+  });
+
+  it('lists the known names when given an unknown one', () => {
+    expect(() => resolveHyperparameters({ dropout_rate: 0.3 })).toThrow(
+      /unknown hyperparameter "dropout_rate"; known: architecture, filters1, filters2, dense1, dropout, learning_rate, global_batch_size/,
+    );
+  });
+
+  it('checks each value', () => {
+    expect(() => resolveHyperparameters({ filters1: 2.5 })).toThrow(
+      /filters1 must be a positive integer, got 2.5/,
+    );
+    expect(() => resolveHyperparameters({ dropout: 1 })).toThrow(/dropout must be a number from 0/);
+    expect(() => resolveHyperparameters({ architecture: 'resnet' })).toThrow(/"cnn" or "mlp"/);
+  });
+});
+
+describe('scorePredictions', () => {
+  it('computes accuracy, loss, per-class precision and recall and the confusion matrix', () => {
+    const names = ['a', 'b', 'c'];
+    // Three images: true 0 → predicted 0, true 1 → predicted 0, true 2 → predicted 2.
+    const probs = Float32Array.from([0.8, 0.1, 0.1, 0.6, 0.3, 0.1, 0.1, 0.1, 0.8]);
+    const ev = scorePredictions(probs, Uint8Array.from([0, 1, 2]), names);
+    expect(ev.accuracy).toBeCloseTo(2 / 3);
+    expect(ev.confusion).toEqual([
+      [1, 0, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
+    expect(ev.precision).toEqual([0.5, 0, 1]);
+    expect(ev.recall).toEqual([1, 0, 1]);
+    expect(ev.loss).toBeCloseTo(-(Math.log(0.8) + Math.log(0.3) + Math.log(0.8)) / 3, 5);
+  });
+});
