@@ -19,7 +19,7 @@ export const DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = {
   filters1: 32,
   filters2: 64,
   dense1: 128,
-  dropout: 0.5,
+  dropout: 0.25,
   learning_rate: 1e-3,
   global_batch_size: 64,
 };

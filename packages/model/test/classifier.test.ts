@@ -255,7 +255,7 @@ describe('hyperparameters', () => {
       filters1: 32,
       filters2: 64,
       dense1: 128,
-      dropout: 0.5,
+      dropout: 0.25,
       learning_rate: 0.001,
     });
   });

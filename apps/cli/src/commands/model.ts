@@ -19,6 +19,14 @@ export function positiveInt(name: string) {
   };
 }
 
+function collectHparam(pair: string, acc: Record<string, unknown>): Record<string, unknown> {
+  const m = /^([A-Za-z0-9_]+)=(.+)$/.exec(pair);
+  if (!m) throw new UsageError(`--hparam takes name=value, got "${pair}"`);
+  const raw = m[2] as string;
+  const n = Number(raw);
+  return { ...acc, [m[1] as string]: raw.trim() !== '' && Number.isFinite(n) ? n : raw };
+}
+
 /** Renders training progress: a redrawn bar on a terminal, periodic lines otherwise. */
 export function trainingProgress(ctx: CliContext, perEpoch: number) {
   const bar = createProgress(ctx, 'training');
@@ -60,47 +68,61 @@ export function registerModel(program: Command, ctx: () => CliContext): void {
     .option('--epochs <n>', 'epochs to train', positiveInt('--epochs'), 5)
     .option('--out <dir>', 'where to save the model (default: <home>/models/default)')
     .option('--seed <n>', 'seed for weights, data order and dropout', (v) => Number(v), 0)
+    .option(
+      '--hparam <name=value>',
+      'set a hyperparameter (repeatable), e.g. --hparam dropout=0.3',
+      collectHparam,
+      {},
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { epochs: number; out?: string; seed: number; json?: boolean }) => {
-      const c = ctx();
-      const { createClassifier, initBackend, saveClassifier } = await loadModelPackage();
-      const backend = await initBackend();
-      note(c, `backend: ${backend.name}`);
-      const ds = await fetchDataset(c);
-      const [train, test] = await Promise.all([
-        loadImageSet(ds.files.trainImages, ds.files.trainLabels),
-        loadImageSet(ds.files.testImages, ds.files.testLabels),
-      ]);
-      const classifier = await createClassifier({ seed: opts.seed });
-      const perEpoch = Math.ceil(train.count / classifier.batchSize);
-      const progress = trainingProgress(c, perEpoch);
-      const result = await classifier.train({
-        train,
-        validation: test,
-        length: { epochs: opts.epochs },
-        onProgress: (p) => progress.update(p),
-        onValidation: (m) => {
-          progress.done();
-          note(
+    .action(
+      async (opts: {
+        epochs: number;
+        out?: string;
+        seed: number;
+        hparam: Record<string, unknown>;
+        json?: boolean;
+      }) => {
+        const c = ctx();
+        const { createClassifier, initBackend, saveClassifier } = await loadModelPackage();
+        const backend = await initBackend();
+        note(c, `backend: ${backend.name}`);
+        const ds = await fetchDataset(c);
+        const [train, test] = await Promise.all([
+          loadImageSet(ds.files.trainImages, ds.files.trainLabels),
+          loadImageSet(ds.files.testImages, ds.files.testLabels),
+        ]);
+        const classifier = await createClassifier({ seed: opts.seed, hyperparameters: opts.hparam });
+        const perEpoch = Math.ceil(train.count / classifier.batchSize);
+        const progress = trainingProgress(c, perEpoch);
+        const result = await classifier.train({
+          train,
+          validation: test,
+          length: { epochs: opts.epochs },
+          onProgress: (p) => progress.update(p),
+          onValidation: (m) => {
+            progress.done();
+            note(
+              c,
+              `epoch ${Math.round(m.epochs)}: val_accuracy ${(m.val_accuracy * 100).toFixed(2)}% val_loss ${m.val_loss.toFixed(4)}`,
+            );
+          },
+        });
+        progress.done();
+        const out = resolve(opts.out ?? join(c.home, 'models', 'default'));
+        const metadata = await saveClassifier(classifier, out, {
+          lineage: { dataset: ds.source, trainImages: train.count },
+        });
+        const summary = { model: out, backend: metadata.backend, ...result, metrics: metadata.metrics };
+        if (opts.json) print(c, JSON.stringify(summary));
+        else
+          print(
             c,
-            `epoch ${Math.round(m.epochs)}: val_accuracy ${(m.val_accuracy * 100).toFixed(2)}% val_loss ${m.val_loss.toFixed(4)}`,
+            `saved ${out}: val_accuracy ${((metadata.metrics.val_accuracy ?? 0) * 100).toFixed(2)}% after ${opts.epochs} epochs (${Math.round(result.imagesPerSecond)} images/s on ${metadata.backend})`,
           );
-        },
-      });
-      progress.done();
-      const out = resolve(opts.out ?? join(c.home, 'models', 'default'));
-      const metadata = await saveClassifier(classifier, out, {
-        lineage: { dataset: ds.source, trainImages: train.count },
-      });
-      const summary = { model: out, backend: metadata.backend, ...result, metrics: metadata.metrics };
-      if (opts.json) print(c, JSON.stringify(summary));
-      else
-        print(
-          c,
-          `saved ${out}: val_accuracy ${((metadata.metrics.val_accuracy ?? 0) * 100).toFixed(2)}% after ${opts.epochs} epochs (${Math.round(result.imagesPerSecond)} images/s on ${metadata.backend})`,
-        );
-      classifier.dispose();
-    });
+        classifier.dispose();
+      },
+    );
 
   program
     .command('evaluate')
