@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
 import { registerModel } from './commands/model.js';
+import { registerPfs } from './commands/pfs.js';
 import { registerStart } from './commands/start.js';
 import { type CliContext, createContext } from './context.js';
 import { isKnownError, UsageError } from './errors.js';
@@ -25,6 +26,7 @@ export function createProgram(): { program: Command; context: () => CliContext }
   registerModel(program, context);
   registerBench(program, context);
   registerStart(program, context);
+  registerPfs(program, context);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError(`(run "${fullName(cmd)} --help" for usage)`);

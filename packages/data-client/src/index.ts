@@ -1,1 +1,69 @@
-export {};
+import { access, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseAddress } from './address.js';
+import { createLocalDataClient } from './local.js';
+import { createPachydermDataClient } from './pachyderm.js';
+import type { DataClient } from './types.js';
+
+export { type Address, formatAddress, isCommitId, normalizeRepoPath, parseAddress } from './address.js';
+export { AddressError, DataClientError, type DataClientErrorCode } from './errors.js';
+export { createLocalDataClient, type LocalDataClientOptions } from './local.js';
+export { createPachydermDataClient, type PachydermDataClientOptions } from './pachyderm.js';
+export type * from './types.js';
+
+export interface DataClientOptions {
+  /** The fmnist home; the embedded store lives in `<home>/pfs`. Default: FMNIST_HOME or ./.fmnist. */
+  home?: string;
+  /** A pachd address (`host:port`, `grpc://host:port`, `grpcs://host:port`); default: PACHD_ADDRESS. */
+  pachdAddress?: string;
+}
+
+/** The one place a backend is chosen: Pachyderm when a pachd address is given, else the embedded store. */
+export function createDataClient(opts: DataClientOptions = {}): DataClient {
+  const pachd = opts.pachdAddress ?? process.env.PACHD_ADDRESS;
+  if (pachd) return createPachydermDataClient({ address: pachd });
+  return createLocalDataClient({ home: resolve(opts.home ?? process.env.FMNIST_HOME ?? '.fmnist') });
+}
+
+/**
+ * Writes the file at `repo@commit:/path` to `dest` (atomically: temp file, fsync, rename) and
+ * returns `dest`. Read data by commit id so what a run used can be recorded and read again.
+ */
+export async function materializeFile(client: DataClient, address: string, dest: string): Promise<string> {
+  const out = resolve(dest);
+  await mkdir(dirname(out), { recursive: true });
+  const source = await client.getFile(address);
+  const tmp = join(dirname(out), `.${Date.now()}-${process.pid}.partial`);
+  const fh = await open(tmp, 'w');
+  try {
+    for await (const chunk of source) await fh.write(chunk as Buffer);
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await fh.close();
+  await rename(tmp, out);
+  return out;
+}
+
+/**
+ * A local path with the bytes of `repo@commit:/path`: the store's own copy when the backend keeps
+ * one on this disk (read-only: never modify it), else a file materialised under `cacheDir`.
+ */
+export async function readablePath(client: DataClient, address: string, cacheDir: string): Promise<string> {
+  const local = await client.localPath(address);
+  if (local) return local;
+  const a = parseAddress(address, { ref: true, path: true });
+  const info = await client.inspectCommit(`${a.repo}@${a.ref}`);
+  const name = a.path.slice(1);
+  // Commits never change, so a file materialised once for a commit id is reused as is.
+  const dest = join(cacheDir, info.repo, info.id, name);
+  try {
+    await access(dest);
+    return dest;
+  } catch {
+    return materializeFile(client, `${info.repo}@${info.id}:/${name}`, dest);
+  }
+}

@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalDataClient } from '@fmnist/data-client/local';
 import { loadImageSet } from '@fmnist/model/data';
 import type { Command } from 'commander';
 import { type CliContext, print } from '../context.js';
@@ -20,11 +24,48 @@ export async function measure(
   return { medianMs: sorted[Math.floor(sorted.length / 2)] as number, runsMs };
 }
 
+/**
+ * Puts the files into a fresh store in a temporary home (hashed, stored, fsynced; median of three
+ * fresh stores), then again unchanged into the last one.
+ */
+async function benchPut(files: string[]) {
+  const home = await mkdtemp(join(tmpdir(), 'fmnist-bench-'));
+  try {
+    const sources = files.map((file) => ({ file }));
+    const runs: { ms: number; bytes: number; newBlobs: number }[] = [];
+    let client = createLocalDataClient({ dir: join(home, 'run0') });
+    for (let i = 0; i < 3; i++) {
+      client = createLocalDataClient({ dir: join(home, `run${i}`) });
+      await client.createRepo('bench');
+      const t = performance.now();
+      const r = await client.putFiles('bench@master:/', sources);
+      runs.push({ ms: performance.now() - t, bytes: r.bytes, newBlobs: r.newBlobs });
+    }
+    const median = [...runs].sort((a, b) => a.ms - b.ms)[1] as (typeof runs)[number];
+    const t = performance.now();
+    const again = await client.putFiles('bench@master:/', sources, { skipIfUnchanged: true });
+    const reputMs = performance.now() - t;
+    return {
+      putMB: Number((median.bytes / 1e6).toFixed(1)),
+      putMs: Number(median.ms.toFixed(1)),
+      putMBPerSecond: Math.round(median.bytes / 1e6 / (median.ms / 1000)),
+      putNewBlobs: median.newBlobs,
+      reputMs: Number(reputMs.toFixed(1)),
+      reputNewBlobs: again.newBlobs,
+      reputNewCommit: again.created,
+    };
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
 export function registerBench(program: Command, ctx: () => CliContext): void {
   const bench = program.command('bench').description('Measure how fast fmnist runs on this machine');
   bench
     .command('data')
-    .description('Time loading the 60,000 training images into a normalised Float32 [N,28,28,1] buffer')
+    .description(
+      'Time loading the 60,000 training images, and putting the four files into a fresh data store',
+    )
     .option('--runs <n>', 'timed runs after one warm-up', '5')
     .option('--json', 'print one JSON line')
     .action(async (opts: { runs: string; json?: boolean }) => {
@@ -35,18 +76,20 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
         const set = await loadImageSet(ds.files.trainImages, ds.files.trainLabels);
         count = set.count;
       });
+      const put = await benchPut(Object.values(ds.files));
       const result = {
         bench: 'data',
         images: count,
         idxLoadMs: Number(load.medianMs.toFixed(1)),
         idxLoadImagesPerSecond: Math.round(count / (load.medianMs / 1000)),
         runsMs: load.runsMs.map((r) => Number(r.toFixed(1))),
+        ...put,
       };
       if (opts.json) print(c, JSON.stringify(result));
       else
         print(
           c,
-          `loaded ${count.toLocaleString('en-US')} training images (gunzip, parse, normalise) in ${result.idxLoadMs} ms (median of ${opts.runs})`,
+          `loaded ${count.toLocaleString('en-US')} training images (gunzip, parse, normalise) in ${result.idxLoadMs} ms (median of ${opts.runs}); put ${put.putMB} MB at ${put.putMBPerSecond} MB/s, again unchanged in ${put.reputMs} ms with ${put.reputNewBlobs} new blobs`,
         );
     });
 
