@@ -1,3 +1,4 @@
 import { build } from '../../tsup.shared';
 
-export default build(['src/index.ts']);
+// The inference worker runs in its own thread and must sit beside the entry point.
+export default build(['src/index.ts', 'src/inference-worker.ts']);

@@ -3,6 +3,7 @@ import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
 import { registerModel } from './commands/model.js';
 import { registerPfs } from './commands/pfs.js';
+import { registerServe } from './commands/serve.js';
 import { registerStart } from './commands/start.js';
 import { type CliContext, createContext } from './context.js';
 import { isKnownError, UsageError } from './errors.js';
@@ -27,6 +28,7 @@ export function createProgram(): { program: Command; context: () => CliContext }
   registerBench(program, context);
   registerStart(program, context);
   registerPfs(program, context);
+  registerServe(program, context);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError(`(run "${fullName(cmd)} --help" for usage)`);

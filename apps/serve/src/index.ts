@@ -1,1 +1,4 @@
-export {};
+export type { ModelInfo, ThreadedModel } from './adapter.js';
+export { loadThreadedModel } from './adapter.js';
+export type { RunningServer, ServeOptions } from './serve.js';
+export { serveModel } from './serve.js';

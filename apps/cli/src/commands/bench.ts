@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { type CliContext, print } from '../context.js';
 import { fetchDataset } from './data.js';
 import { loadModelPackage, positiveInt } from './model.js';
+import { registerBenchServe } from './serve.js';
 
 /** Median of several runs after a warm-up, so one noisy run does not decide the figure. */
 export async function measure(
@@ -125,6 +126,8 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
         );
       classifier.dispose();
     });
+
+  registerBenchServe(bench, ctx);
 
   bench
     .command('infer')

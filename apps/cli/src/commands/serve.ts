@@ -1,0 +1,200 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { type CliContext, note, print } from '../context.js';
+import { UsageError } from '../errors.js';
+import { loadModelPackage, positiveInt } from './model.js';
+
+export interface ServeTarget {
+  modelDir: string;
+  name: string;
+  version: string;
+  source: Record<string, unknown>;
+}
+
+/** Finds what to serve: a folder given directly, or a registered model version. */
+export type ResolveServeTarget = (
+  c: CliContext,
+  opts: { model?: string; version?: string; modelDir?: string },
+) => Promise<ServeTarget>;
+
+let resolveTarget: ResolveServeTarget = async (_c, opts) => {
+  if (!opts.modelDir) throw new UsageError('give --model-dir DIR (a saved model folder) or --model NAME');
+  return {
+    modelDir: resolve(opts.modelDir),
+    name: opts.model ?? 'fashion-classifier',
+    version: opts.version ?? '1',
+    source: {},
+  };
+};
+
+/** Lets the registry teach `serve` to find model versions by name. */
+export function setServeTargetResolver(r: ResolveServeTarget): void {
+  resolveTarget = r;
+}
+
+const port = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be 0..65535, got "${v}"`);
+  return n;
+};
+
+export function registerServe(program: Command, ctx: () => CliContext): void {
+  program
+    .command('serve')
+    .description("Serve a model over Seldon Core's prediction protocol (and the V2 inference protocol)")
+    .option('--model <name>', 'a registered model name')
+    .option('--version <n>', 'the version to serve: a number or "latest"', 'latest')
+    .option('--model-dir <dir>', 'serve a saved model folder directly')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', port, 9000)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--max-batch-size <n>', 'most images per model call', positiveInt('--max-batch-size'), 64)
+    .option('--json', 'print one JSON line when ready (url, startSeconds)')
+    .action(
+      async (opts: {
+        model?: string;
+        version: string;
+        modelDir?: string;
+        port: number;
+        host: string;
+        maxBatchSize: number;
+        json?: boolean;
+      }) => {
+        const c = ctx();
+        const target = await resolveTarget(c, opts);
+        const { serveModel } = await import('@fmnist/serve');
+        const running = await serveModel({
+          modelDir: target.modelDir,
+          name: target.name,
+          version: target.version,
+          source: target.source,
+          port: opts.port,
+          host: opts.host,
+          maxBatchSize: opts.maxBatchSize,
+        });
+        const base = `${running.url}`;
+        if (opts.json)
+          print(
+            c,
+            JSON.stringify({ url: base, startSeconds: running.startSeconds, backend: running.backend }),
+          );
+        else {
+          print(
+            c,
+            `serving ${target.name} version ${target.version} (${running.backend}) — ready in ${running.startSeconds.toFixed(2)} s`,
+          );
+          print(c, `  predictions: POST ${base}/api/v1.0/predictions`);
+          print(c, `               POST ${base}/seldon/default/${target.name}/api/v1.0/predictions`);
+          print(c, `  swagger:     ${base}/api/v1.0/doc/`);
+          print(c, `  metrics:     ${base}/metrics`);
+          print(c, '  Ctrl-C stops the server after in-flight requests finish.');
+        }
+        await new Promise<void>((done) => {
+          const stop = () => {
+            note(c, 'stopping: finishing in-flight requests');
+            running.close().then(done, done);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      },
+    );
+}
+
+/** The Seldon example request: one 28×28 image as a tensor. */
+export function exampleTensorRequest(): {
+  data: { names: string[]; tensor: { shape: number[]; values: number[] } };
+} {
+  const values = Array.from(
+    { length: 784 },
+    (_, i) => ((i * 37) % 256) * (((i % 28) + Math.floor(i / 28)) % 3 === 0 ? 1 : 0),
+  );
+  return { data: { names: ['feature1'], tensor: { shape: [28, 28], values } } };
+}
+
+/** Starts `fmnist serve` in a child process (so load and server do not share a core) and waits for it. */
+export async function startServeProcess(
+  args: string[],
+): Promise<{ url: string; startSeconds: number; stop(): Promise<void> }> {
+  const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve', ...args, '--port', '0', '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const ready = await new Promise<{ url: string; startSeconds: number }>((resolveReady, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolveReady(JSON.parse(line));
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the server exited (code ${code}) before it was ready: ${err.trim()}`)),
+    );
+  });
+  return {
+    ...ready,
+    stop: () =>
+      new Promise<void>((done) => {
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function registerBenchServe(bench: Command, ctx: () => CliContext): void {
+  bench
+    .command('serve')
+    .description('Serve the default CNN and load it with single-image Seldon tensor requests')
+    .option('--model-dir <dir>', 'serve this model folder (default: an untrained default CNN)')
+    .option('--connections <n>', 'concurrent connections', positiveInt('--connections'), 32)
+    .option('--duration <seconds>', 'how long to load it', positiveInt('--duration'), 10)
+    .option('--json', 'print one JSON line')
+    .action(async (opts: { modelDir?: string; connections: number; duration: number; json?: boolean }) => {
+      const c = ctx();
+      let dir = opts.modelDir;
+      let tmp: string | undefined;
+      if (!dir) {
+        const { createClassifier, saveClassifier } = await loadModelPackage();
+        tmp = await mkdtemp(join(tmpdir(), 'fmnist-bench-serve-'));
+        dir = join(tmp, 'model');
+        const classifier = await createClassifier();
+        await saveClassifier(classifier, dir);
+        classifier.dispose();
+      }
+      const started = performance.now();
+      const server = await startServeProcess(['--model-dir', dir]);
+      const readySeconds = (performance.now() - started) / 1000;
+      try {
+        const { benchServer } = await import('@fmnist/seldon-wrapper/bench');
+        const r = await benchServer({
+          url: `${server.url}/api/v1.0/predictions`,
+          body: exampleTensorRequest(),
+          connections: opts.connections,
+          durationSeconds: opts.duration,
+        });
+        const result = {
+          requestsPerSecond: Math.round(r.requestsPerSecond),
+          p50Ms: r.p50Ms,
+          p99Ms: r.p99Ms,
+          errors: r.errors,
+          concurrency: r.concurrency,
+          requests: r.requests,
+          startToReadySeconds: Number(readySeconds.toFixed(2)),
+        };
+        if (opts.json) print(c, JSON.stringify(result));
+        else
+          print(
+            c,
+            `${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.errors} errors at ${result.concurrency} connections; ready in ${result.startToReadySeconds} s`,
+          );
+      } finally {
+        await server.stop();
+        if (tmp) await rm(tmp, { recursive: true, force: true });
+      }
+    });
+}

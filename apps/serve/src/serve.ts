@@ -1,0 +1,76 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type BatchingOptions, createServer, type SeldonServer } from '@fmnist/seldon-wrapper';
+import { loadThreadedModel } from './adapter.js';
+
+export interface ServeOptions extends BatchingOptions {
+  /** A saved model folder (model.json, weights.bin, metadata.json). */
+  modelDir: string;
+  name?: string;
+  version?: string;
+  /** Extra facts for /metadata, e.g. the registry's experiment and checkpoint. */
+  source?: Record<string, unknown>;
+  port?: number;
+  host?: string;
+  logger?: Pick<Console, 'error' | 'warn'>;
+}
+
+export interface RunningServer {
+  app: SeldonServer;
+  server: Server;
+  /** Base URL, e.g. http://127.0.0.1:9000 */
+  url: string;
+  /** Seconds from the call to the first answer being possible (model loaded and warmed up). */
+  startSeconds: number;
+  backend: string;
+  /** Finishes in-flight requests, then closes. */
+  close(): Promise<void>;
+}
+
+/** Loads a model folder, warms it up and serves it over Seldon's protocol. */
+export async function serveModel(options: ServeOptions): Promise<RunningServer> {
+  const started = performance.now();
+  const name = options.name ?? 'fashion-classifier';
+  const version = options.version ?? '1';
+  // The worker loads the model and warms it up before it says it is ready.
+  const model = await loadThreadedModel(options.modelDir, {
+    name,
+    version,
+    source: { modelDir: options.modelDir, ...options.source },
+  });
+  const app = createServer({
+    model,
+    name,
+    version,
+    maxBatchSize: options.maxBatchSize ?? 64,
+    maxWaitMs: options.maxWaitMs,
+    // The worker runs one batch at a time; a second in flight keeps it busy while the first is answered.
+    concurrency: options.concurrency ?? 2,
+    timeoutMs: options.timeoutMs,
+    maxQueuedRows: options.maxQueuedRows,
+    logger: options.logger,
+    processMetrics: true,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(options.port ?? 9000, options.host ?? '127.0.0.1');
+    s.once('listening', () => resolve(s));
+    s.once('error', (e) => {
+      model.close().finally(() => reject(e));
+    });
+  });
+  // Keep-alive longer than typical client pools, so idle connections are not cut mid-request.
+  server.keepAliveTimeout = 65_000;
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    app,
+    server,
+    url: `http://${host}:${port}`,
+    startSeconds: (performance.now() - started) / 1000,
+    backend: model.backend,
+    close: async () => {
+      await app.close(server);
+      await model.close();
+    },
+  };
+}

@@ -1,0 +1,301 @@
+import { SeldonWrapperError } from './errors.js';
+import type { Batcher, BatcherOptions, BatchingOptions, BatchResult, ModelOutput } from './types.js';
+
+export const BATCHING_DEFAULTS = {
+  maxBatchSize: 32,
+  maxWaitMs: 2,
+  timeoutMs: 30_000,
+  maxQueuedRows: 4096,
+  concurrency: 1,
+} as const satisfies Required<BatchingOptions>;
+
+interface Job {
+  input: Float32Array;
+  rows: number;
+  /** Rows handed to a model call so far. */
+  taken: number;
+  /** Rows answered so far. */
+  done: number;
+  out: Float32Array | undefined;
+  width: number;
+  arrived: number;
+  failed: boolean;
+  resolve(result: BatchResult): void;
+  reject(error: Error): void;
+}
+
+interface Part {
+  job: Job;
+  from: number;
+  count: number;
+}
+
+/**
+ * Gathers rows from concurrent callers into model calls of at most `maxBatchSize` rows and hands each
+ * caller back exactly its own output rows. The model is entered by at most `concurrency` calls at once,
+ * which is what keeps single-threaded models (TensorFlow sessions, tfjs) safe under concurrent load.
+ */
+export function createBatcher(options: BatcherOptions & BatchingOptions): Batcher {
+  const { run, rowSize, onBatch } = options;
+  const cfg = { ...BATCHING_DEFAULTS, ...definedOnly(options) };
+  checkBatching(cfg);
+  if (!Number.isInteger(rowSize) || rowSize < 1) {
+    throw new SeldonWrapperError('BAD_OPTIONS', `rowSize must be a positive integer, got ${String(rowSize)}`);
+  }
+
+  let queue: Job[] = [];
+  let queuedRows = 0;
+  let running = 0;
+  let draining = false;
+  let timer: NodeJS.Timeout | undefined;
+  const idleWaiters: (() => void)[] = [];
+
+  function schedule(): void {
+    while (running < cfg.concurrency && queue.length > 0) {
+      const waited = performance.now() - queue[0]!.arrived;
+      if (draining || queuedRows >= cfg.maxBatchSize || waited >= cfg.maxWaitMs) {
+        dispatch();
+        continue;
+      }
+      if (!timer) {
+        timer = setTimeout(
+          () => {
+            timer = undefined;
+            schedule();
+          },
+          Math.max(0, cfg.maxWaitMs - waited),
+        );
+      }
+      return;
+    }
+  }
+
+  function dispatch(): void {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    const parts: Part[] = [];
+    let total = 0;
+    while (queue.length > 0 && total < cfg.maxBatchSize) {
+      const job = queue[0]!;
+      const count = Math.min(job.rows - job.taken, cfg.maxBatchSize - total);
+      parts.push({ job, from: job.taken, count });
+      job.taken += count;
+      total += count;
+      if (job.taken === job.rows) queue.shift();
+    }
+    queuedRows -= total;
+    const only = parts[0]!;
+    let input: Float32Array;
+    if (parts.length === 1) {
+      input = only.job.input.subarray(only.from * rowSize, (only.from + only.count) * rowSize);
+    } else {
+      input = new Float32Array(total * rowSize);
+      let at = 0;
+      for (const p of parts) {
+        input.set(p.job.input.subarray(p.from * rowSize, (p.from + p.count) * rowSize), at);
+        at += p.count * rowSize;
+      }
+    }
+    running++;
+    const started = performance.now();
+    callWithTimeout(() => run(input, total), cfg.timeoutMs)
+      .then((output) => {
+        const { values, width } = flattenOutput(output, total);
+        let row = 0;
+        for (const p of parts) {
+          deliver(p, values.subarray(row * width, (row + p.count) * width), width);
+          row += p.count;
+        }
+        onBatch?.({
+          rows: total,
+          requests: parts.length,
+          seconds: (performance.now() - started) / 1000,
+          ok: true,
+        });
+      })
+      .catch((error: unknown) => {
+        const err =
+          error instanceof SeldonWrapperError
+            ? error
+            : Object.assign(new SeldonWrapperError('MODEL_FAILED', 'the model failed on this batch'), {
+                cause: error,
+              });
+        for (const p of parts) fail(p.job, err);
+        onBatch?.({
+          rows: total,
+          requests: parts.length,
+          seconds: (performance.now() - started) / 1000,
+          ok: false,
+        });
+      })
+      .finally(() => {
+        running--;
+        schedule();
+        if (running === 0 && queue.length === 0) for (const w of idleWaiters.splice(0)) w();
+      });
+  }
+
+  function deliver(p: Part, values: Float32Array, width: number): void {
+    const job = p.job;
+    if (job.failed) return;
+    if (!job.out) {
+      job.out = new Float32Array(job.rows * width);
+      job.width = width;
+    } else if (job.width !== width) {
+      fail(
+        job,
+        new SeldonWrapperError(
+          'BAD_MODEL_OUTPUT',
+          `the model's output width changed from ${job.width} to ${width}`,
+        ),
+      );
+      return;
+    }
+    job.out.set(values, p.from * width);
+    job.done += p.count;
+    if (job.done === job.rows) job.resolve({ values: job.out, rows: job.rows, width });
+  }
+
+  function fail(job: Job, error: Error): void {
+    if (job.failed) return;
+    job.failed = true;
+    if (job.taken < job.rows) {
+      queue = queue.filter((j) => j !== job);
+      queuedRows -= job.rows - job.taken;
+    }
+    job.reject(error);
+  }
+
+  return {
+    submit(input, rows) {
+      if (draining) {
+        return Promise.reject(new SeldonWrapperError('DRAINING', 'the server is shutting down'));
+      }
+      if (!Number.isInteger(rows) || rows < 1 || input.length !== rows * rowSize) {
+        return Promise.reject(
+          new RangeError(`expected ${rows} rows of ${rowSize} numbers, got ${input.length} numbers`),
+        );
+      }
+      if (queuedRows > 0 && queuedRows + rows > cfg.maxQueuedRows) {
+        return Promise.reject(
+          new SeldonWrapperError('OVERLOADED', `${queuedRows} rows are already waiting; try again shortly`),
+        );
+      }
+      return new Promise<BatchResult>((resolve, reject) => {
+        queue.push({
+          input,
+          rows,
+          taken: 0,
+          done: 0,
+          out: undefined,
+          width: 0,
+          arrived: performance.now(),
+          failed: false,
+          resolve,
+          reject,
+        });
+        queuedRows += rows;
+        schedule();
+      });
+    },
+    drain() {
+      draining = true;
+      schedule();
+      if (running === 0 && queue.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+    get queuedRows() {
+      return queuedRows;
+    },
+    get running() {
+      return running;
+    },
+  };
+}
+
+/** Runs `fn`, turning a synchronous throw into a rejection and a hang into MODEL_TIMEOUT. */
+function callWithTimeout<T>(fn: () => T | Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(
+      () => reject(new SeldonWrapperError('MODEL_TIMEOUT', `the model did not answer within ${ms} ms`)),
+      ms,
+    );
+    new Promise<T>((r) => r(fn())).then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Turns what a model returned for `rows` rows into flat Float32 rows, or says what is wrong with it. */
+export function flattenOutput(output: ModelOutput, rows: number): { values: Float32Array; width: number } {
+  const bad = (why: string) => new SeldonWrapperError('BAD_MODEL_OUTPUT', `the model's output ${why}`);
+  if (output === null || typeof output !== 'object' || typeof output.length !== 'number') {
+    throw bad(`is ${output === null ? 'null' : typeof output}, not an array`);
+  }
+  let values: Float32Array;
+  let width: number;
+  if (output.length > 0 && typeof output[0] === 'object' && output[0] !== null) {
+    const list = output as ArrayLike<ArrayLike<number>>;
+    if (list.length !== rows) throw bad(`has ${list.length} rows for ${rows} input rows`);
+    width = list[0]!.length;
+    values = new Float32Array(rows * width);
+    for (let r = 0; r < rows; r++) {
+      const row = list[r];
+      if (!row || typeof row !== 'object' || row.length !== width) {
+        throw bad(`row ${r} does not have ${width} values like row 0`);
+      }
+      for (let c = 0; c < width; c++) values[r * width + c] = row[c] as number;
+    }
+  } else {
+    const flat = output as ArrayLike<number>;
+    if (flat.length % rows !== 0 || flat.length === 0) {
+      throw bad(`holds ${flat.length} values, not a whole number of rows for ${rows} input rows`);
+    }
+    width = flat.length / rows;
+    values = flat instanceof Float32Array ? flat : Float32Array.from(flat);
+  }
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw bad(`holds a non-finite value at index ${i}`);
+  }
+  return { values, width };
+}
+
+export function checkBatching(cfg: Required<BatchingOptions>): void {
+  const need = (ok: boolean, what: string) => {
+    if (!ok) throw new SeldonWrapperError('BAD_OPTIONS', what);
+  };
+  need(
+    Number.isInteger(cfg.maxBatchSize) && cfg.maxBatchSize >= 1 && cfg.maxBatchSize <= 65_536,
+    `maxBatchSize must be an integer from 1 to 65536, got ${String(cfg.maxBatchSize)}`,
+  );
+  need(
+    Number.isFinite(cfg.maxWaitMs) && cfg.maxWaitMs >= 0 && cfg.maxWaitMs <= 60_000,
+    `maxWaitMs must be a number of milliseconds from 0 to 60000, got ${String(cfg.maxWaitMs)}`,
+  );
+  need(
+    Number.isFinite(cfg.timeoutMs) && cfg.timeoutMs > 0 && cfg.timeoutMs <= 2_147_483_647,
+    `timeoutMs must be a positive number of milliseconds, got ${String(cfg.timeoutMs)}`,
+  );
+  need(
+    Number.isInteger(cfg.maxQueuedRows) && cfg.maxQueuedRows >= 1,
+    `maxQueuedRows must be a positive integer, got ${String(cfg.maxQueuedRows)}`,
+  );
+  need(
+    Number.isInteger(cfg.concurrency) && cfg.concurrency >= 1 && cfg.concurrency <= 1024,
+    `concurrency must be an integer from 1 to 1024, got ${String(cfg.concurrency)}`,
+  );
+}
+
+/** Keeps only the keys whose value is not undefined, so defaults survive `{ maxWaitMs: undefined }`. */
+export function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { createBatcher, SeldonWrapperError } from '../src/index.js';
+
+/** A model over rows of 2 numbers whose output row is [a + b, a - b, id] — each row identifiable. */
+function recordingModel(delayMs = 5) {
+  const calls: number[] = [];
+  let active = 0;
+  let maxActive = 0;
+  return {
+    calls,
+    maxActive: () => maxActive,
+    async run(input: Float32Array, rows: number) {
+      calls.push(rows);
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((r) => setTimeout(r, delayMs));
+      active--;
+      const out: number[][] = [];
+      for (let r = 0; r < rows; r++) {
+        const a = input[r * 2] as number;
+        const b = input[r * 2 + 1] as number;
+        out.push([a + b, a - b, a]);
+      }
+      return out;
+    },
+  };
+}
+
+const rowsOf = (...pairs: [number, number][]) => Float32Array.from(pairs.flat());
+
+describe('createBatcher', () => {
+  it('gathers concurrent callers into one model call and gives each exactly its own rows', async () => {
+    const model = recordingModel();
+    const batcher = createBatcher({ run: model.run, rowSize: 2, maxBatchSize: 64, maxWaitMs: 20 });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => batcher.submit(rowsOf([i, 1], [i, 2]), 2)),
+    );
+    expect(model.calls).toEqual([40]);
+    results.forEach((res, i) => {
+      expect(res.rows).toBe(2);
+      expect(res.width).toBe(3);
+      expect(Array.from(res.values)).toEqual([i + 1, i - 1, i, i + 2, i - 2, i]);
+    });
+  });
+
+  it('never exceeds maxBatchSize rows, splitting a large request across calls', async () => {
+    const model = recordingModel();
+    const batcher = createBatcher({ run: model.run, rowSize: 2, maxBatchSize: 4, maxWaitMs: 0 });
+    const big = Array.from({ length: 10 }, (_, i): [number, number] => [i, 0]);
+    const [a, b] = await Promise.all([
+      batcher.submit(rowsOf(...big), 10),
+      batcher.submit(rowsOf([100, 0]), 1),
+    ]);
+    expect(Math.max(...model.calls)).toBeLessThanOrEqual(4);
+    expect(model.calls.reduce((s, n) => s + n, 0)).toBe(11);
+    expect(Array.from({ length: 10 }, (_, r) => a.values[r * 3 + 2])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Array.from(b.values)).toEqual([100, 100, 100]);
+  });
+
+  it('enters the model once at a time by default, batching what queues meanwhile', async () => {
+    const model = recordingModel(10);
+    const batcher = createBatcher({ run: model.run, rowSize: 2, maxBatchSize: 8, maxWaitMs: 0 });
+    const first = batcher.submit(rowsOf([1, 1]), 1);
+    const rest = Array.from({ length: 6 }, (_, i) => batcher.submit(rowsOf([i, i]), 1));
+    await Promise.all([first, ...rest]);
+    expect(model.maxActive()).toBe(1);
+    expect(model.calls).toEqual([1, 6]);
+  });
+
+  it('runs up to `concurrency` calls at once when asked', async () => {
+    const model = recordingModel(20);
+    const batcher = createBatcher({
+      run: model.run,
+      rowSize: 2,
+      maxBatchSize: 1,
+      maxWaitMs: 0,
+      concurrency: 3,
+    });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => batcher.submit(rowsOf([i, i]), 1)));
+    expect(model.maxActive()).toBe(3);
+  });
+
+  it('fails only the callers of a failing call', async () => {
+    const batcher = createBatcher({
+      rowSize: 2,
+      maxBatchSize: 1,
+      maxWaitMs: 0,
+      run: (input) => {
+        if (input[0] === 13) throw new Error('unlucky');
+        return [[input[0] as number]];
+      },
+    });
+    const results = await Promise.allSettled([12, 13, 14].map((v) => batcher.submit(rowsOf([v, 0]), 1)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const failure = (results[1] as PromiseRejectedResult).reason;
+    expect(failure).toBeInstanceOf(SeldonWrapperError);
+    expect(failure.code).toBe('MODEL_FAILED');
+    expect(failure.cause.message).toBe('unlucky');
+  });
+
+  it('times out a hung call and keeps serving', async () => {
+    let hang = true;
+    const batcher = createBatcher({
+      rowSize: 2,
+      timeoutMs: 30,
+      maxWaitMs: 0,
+      run: (input) => (hang ? new Promise<never>(() => {}) : [[input[0] as number]]),
+    });
+    await expect(batcher.submit(rowsOf([1, 0]), 1)).rejects.toMatchObject({ code: 'MODEL_TIMEOUT' });
+    hang = false;
+    expect(Array.from((await batcher.submit(rowsOf([2, 0]), 1)).values)).toEqual([2]);
+  });
+
+  it('refuses work past maxQueuedRows instead of queueing without bound', async () => {
+    const model = recordingModel(20);
+    const batcher = createBatcher({
+      run: model.run,
+      rowSize: 2,
+      maxBatchSize: 1,
+      maxWaitMs: 0,
+      maxQueuedRows: 2,
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => batcher.submit(rowsOf([i, 0]), 1)),
+    );
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect((r as PromiseRejectedResult).reason.code).toBe('OVERLOADED');
+  });
+
+  it('drains: runs what is queued at once, then refuses new work', async () => {
+    const model = recordingModel(5);
+    const batcher = createBatcher({ run: model.run, rowSize: 2, maxWaitMs: 10_000 });
+    const queued = batcher.submit(rowsOf([5, 5]), 1);
+    await batcher.drain();
+    expect(Array.from((await queued).values)).toEqual([10, 0, 5]);
+    expect(batcher.queuedRows).toBe(0);
+    expect(batcher.running).toBe(0);
+    await expect(batcher.submit(rowsOf([1, 1]), 1)).rejects.toMatchObject({ code: 'DRAINING' });
+  });
+
+  it('checks its options when built', () => {
+    const run = () => [[0]];
+    expect(() => createBatcher({ run, rowSize: 0 })).toThrow(/rowSize/);
+    expect(() => createBatcher({ run, rowSize: 2, maxBatchSize: 0 })).toThrow(/maxBatchSize/);
+    expect(() => createBatcher({ run, rowSize: 2, maxWaitMs: -1 })).toThrow(/maxWaitMs/);
+    expect(() => createBatcher({ run, rowSize: 2, concurrency: 1.5 })).toThrow(/concurrency/);
+  });
+});
