@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
+import { registerCiTest } from './commands/citest.js';
 import { registerData } from './commands/data.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerModel } from './commands/model.js';
 import { registerPfs } from './commands/pfs.js';
 import { registerServe } from './commands/serve.js';
@@ -27,8 +29,10 @@ export function createProgram(): { program: Command; context: () => CliContext }
   registerModel(program, context);
   registerBench(program, context);
   registerStart(program, context);
+  registerDeploy(program, context);
   registerPfs(program, context);
   registerServe(program, context);
+  registerCiTest(program, context);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError(`(run "${fullName(cmd)} --help" for usage)`);
@@ -63,7 +67,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command that finished but failed its check (a gate below threshold) sets the exit code itself.
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
       // Commander has already printed its message; help and version are not failures.

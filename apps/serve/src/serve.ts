@@ -42,7 +42,8 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
     model,
     name,
     version,
-    maxBatchSize: options.maxBatchSize ?? 64,
+    // Two batches of 16 alternate: one computes while the HTTP thread answers and reads the other.
+    maxBatchSize: options.maxBatchSize ?? 16,
     maxWaitMs: options.maxWaitMs,
     // The worker runs one batch at a time; a second in flight keeps it busy while the first is answered.
     concurrency: options.concurrency ?? 2,

@@ -51,7 +51,7 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
     .option('--model-dir <dir>', 'serve a saved model folder directly')
     .option('--port <port>', 'port to listen on (0 picks a free one)', port, 9000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--max-batch-size <n>', 'most images per model call', positiveInt('--max-batch-size'), 64)
+    .option('--max-batch-size <n>', 'most images per model call', positiveInt('--max-batch-size'), 16)
     .option('--json', 'print one JSON line when ready (url, startSeconds)')
     .action(
       async (opts: {

@@ -1,0 +1,140 @@
+import { join, resolve } from 'node:path';
+import type { DataClient } from '@fmnist/data-client';
+import { readIdx } from '@fmnist/model/data';
+import type { Command } from 'commander';
+import { type CliContext, note, print } from '../context.js';
+import { UsageError } from '../errors.js';
+import { loadModelPackage } from './model.js';
+import { openDataClient } from './pfs.js';
+
+/** A model version to test: its number, what the registry knows of it, and its artifacts folder. */
+export interface VersionToTest {
+  version: number;
+  metadata: Record<string, unknown>;
+  modelDir: string;
+}
+
+/** Finds the versions of a registered model: a number, `latest` or `all`. */
+export type ResolveVersions = (c: CliContext, model: string, spec: string) => Promise<VersionToTest[]>;
+
+let resolveVersions: ResolveVersions | undefined;
+
+/** Lets the registry teach `fmnist test` to find versions by model name. */
+export function setVersionResolver(r: ResolveVersions): void {
+  resolveVersions = r;
+}
+
+/** The test split from a data commit: normalised images, raw pixels for thumbnails, labels. */
+export async function loadTestSet(c: CliContext, client: DataClient, address: string) {
+  const at = address.includes('@') ? address : `${address}@master`;
+  const commit = await client.inspectCommit(at);
+  const { readablePath } = await import('@fmnist/data-client');
+  const cache = join(c.home, 'cache', 'pfs');
+  const imagesPath = await readablePath(
+    client,
+    `${commit.repo}@${commit.id}:/t10k-images-idx3-ubyte.gz`,
+    cache,
+  );
+  const labelsPath = await readablePath(
+    client,
+    `${commit.repo}@${commit.id}:/t10k-labels-idx1-ubyte.gz`,
+    cache,
+  );
+  const { toImageSet } = await import('@fmnist/model/data');
+  const [images, labels] = await Promise.all([readIdx(imagesPath), readIdx(labelsPath)]);
+  const set = toImageSet(images, labels, { images: imagesPath, labels: labelsPath });
+  return { ...set, pixels: images.data as Uint8Array, source: `${commit.repo}@${commit.id}`, commit };
+}
+
+export function registerCiTest(program: Command, ctx: () => CliContext): void {
+  program
+    .command('test')
+    .description("The accuracy gate: test a registered model's versions on the test data and write a report")
+    .option('--model <name>', 'the registered model', 'fashion-classifier')
+    .option('--version <spec>', 'a version number, "latest" or "all"', 'latest')
+    .option('--model-dir <dir...>', 'test saved model folders instead of registered versions')
+    .option(
+      '--data <repo@commit>',
+      'the test data commit (default: the head of fmnist-test-raw)',
+      'fmnist-test-raw',
+    )
+    .option('--min-accuracy <x>', 'the threshold a gated version must reach', (v) => Number(v), 0.9)
+    .option('--gate <which>', 'which versions must pass: all tested, or the latest', 'all')
+    .option('--report <dir>', 'where to write the report (default: <home>/reports/<model>)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (opts: {
+        model: string;
+        version: string;
+        modelDir?: string[];
+        data: string;
+        minAccuracy: number;
+        gate: string;
+        report?: string;
+        json?: boolean;
+      }) => {
+        const c = ctx();
+        if (!(opts.minAccuracy >= 0 && opts.minAccuracy <= 1)) {
+          throw new UsageError(`--min-accuracy must be a number from 0 to 1, got ${opts.minAccuracy}`);
+        }
+        if (opts.gate !== 'all' && opts.gate !== 'latest')
+          throw new UsageError(`--gate must be "all" or "latest", got "${opts.gate}"`);
+        const versions: VersionToTest[] = opts.modelDir
+          ? await Promise.all(
+              opts.modelDir.map(async (dir, i) => {
+                const { readModelMetadata } = await loadModelPackage();
+                const meta = await readModelMetadata(resolve(dir));
+                return {
+                  version: i + 1,
+                  metadata: { modelDir: resolve(dir), ...meta } as Record<string, unknown>,
+                  modelDir: resolve(dir),
+                };
+              }),
+            )
+          : await (resolveVersions ?? noRegistry)(c, opts.model, opts.version);
+        const client = openDataClient(program, c);
+        let testSet: Awaited<ReturnType<typeof loadTestSet>>;
+        try {
+          testSet = await loadTestSet(c, client, opts.data);
+        } finally {
+          await client.close();
+        }
+        note(
+          c,
+          `testing ${versions.length} version(s) of ${opts.model} on ${testSet.source} (${testSet.count.toLocaleString('en-US')} images)`,
+        );
+        const { loadClassifier } = await loadModelPackage();
+        const { formatGateSummary, gateExitCode, runAccuracyGate } = await import('@fmnist/ci-test');
+        const result = await runAccuracyGate({
+          model: opts.model,
+          testSet,
+          minAccuracy: opts.minAccuracy,
+          gate: opts.gate,
+          reportDir: resolve(opts.report ?? join(c.home, 'reports', opts.model)),
+          versions: versions.map((v) => ({
+            version: v.version,
+            metadata: v.metadata,
+            load: async () => {
+              const classifier = await loadClassifier(v.modelDir);
+              return {
+                predictProbabilities: (images: Float32Array, count: number) =>
+                  classifier.predictNormalized(images, count),
+                dispose: () => classifier.dispose(),
+              };
+            },
+          })),
+        });
+        if (opts.json)
+          print(
+            c,
+            JSON.stringify({ passed: result.passed, failures: result.failures, reportDir: result.reportDir }),
+          );
+        else print(c, formatGateSummary(result));
+        process.exitCode = gateExitCode(result);
+      },
+    );
+}
+
+const noRegistry: ResolveVersions = async () => {
+  throw new UsageError('give --model-dir DIR to test saved model folders');
+};

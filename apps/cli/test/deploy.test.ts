@@ -1,0 +1,111 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/main.js';
+
+async function run(...argv: string[]) {
+  let stderr = '';
+  let stdout = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const code = await main(argv);
+  vi.restoreAllMocks();
+  return { code, stderr, stdout };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+describe('fmnist deploy', () => {
+  it('prints the SeldonDeployment with --dry-run, without a cluster', async () => {
+    const r = await run(
+      'deploy',
+      '--model',
+      'fmnist',
+      '--version',
+      '3',
+      '--target',
+      'kubernetes',
+      '--replicas',
+      '2',
+      '--dry-run',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\n')).toBe(
+      true,
+    );
+    expect(r.stdout).toMatch(/^ {4}- name: main\n {6}replicas: 2\n {6}traffic: 100$/m);
+    expect(r.stdout).toContain('image: fmnist/fmnist:v3');
+  });
+
+  it('prints a canary manifest as JSON', async () => {
+    const r = await run(
+      'deploy',
+      '--model',
+      'fmnist',
+      '--version',
+      '4',
+      '--canary',
+      '20',
+      '--stable-version',
+      '3',
+      '--dry-run',
+      '-o',
+      'json',
+    );
+    expect(r.code).toBe(0);
+    const preds = JSON.parse(r.stdout).spec.predictors as { name: string; traffic: number }[];
+    expect(preds.map((p) => [p.name, p.traffic])).toEqual([
+      ['main', 80],
+      ['canary', 20],
+    ]);
+  });
+
+  it('refuses a name Kubernetes would refuse, naming the field and the rule', async () => {
+    const r = await run('deploy', '--model', 'Fashion_MNIST', '--version', '1', '--dry-run');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: model name "Fashion_MNIST" is not a DNS-1123 label');
+  });
+
+  it('asks for --model-dir until the registry resolves model versions', async () => {
+    const r = await run('deploy', '--model', 'fmnist', '--version', '1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pass --model-dir DIR');
+  });
+
+  it('says when there is no kubeconfig', async () => {
+    vi.stubEnv('KUBECONFIG', join(tmpdir(), 'no-such-kubeconfig'));
+    const r = await run('deploy', '--model', 'fmnist', '--version', '1', '--target', 'kubernetes');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: KUBECONFIG names .*no-such-kubeconfig, which does not exist/);
+  });
+
+  it('checks option values', async () => {
+    expect((await run('deploy', '--model', 'fmnist', '--version', '1', '--target', 'moon')).stderr).toContain(
+      '--target must be local or kubernetes',
+    );
+    expect(
+      (await run('deploy', '--model', 'fmnist', '--version', '1', '--canary', '100', '--dry-run')).code,
+    ).toBe(2);
+  });
+
+  it('lists, deletes and rolls back local deployments by name', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'fmnist-cli-deploy-'));
+    expect((await run('--home', home, 'deploy', 'list')).stdout).toBe('no local deployments\n');
+    const del = await run('--home', home, 'deploy', 'delete', 'fmnist');
+    expect(del.code).toBe(1);
+    expect(del.stderr).toContain('no local deployment named "fmnist"');
+    expect((await run('--home', home, 'deploy', 'rollback', 'fmnist')).stderr).toContain(
+      'no local deployment named "fmnist"',
+    );
+  });
+});
