@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { main } from '../src/main.js';
 
 async function run(...argv: string[]) {
@@ -100,6 +100,7 @@ describe('fmnist deploy', () => {
 
   it('lists, deletes and rolls back local deployments by name', async () => {
     const home = mkdtempSync(join(tmpdir(), 'fmnist-cli-deploy-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     expect((await run('--home', home, 'deploy', 'list')).stdout).toBe('no local deployments\n');
     const del = await run('--home', home, 'deploy', 'delete', 'fmnist');
     expect(del.code).toBe(1);

@@ -1,1 +1,24 @@
-export {};
+export type { BuildContextFile, BuildContextManifest, BuildContextOptions } from './build-context.js';
+export { DEFAULT_BASE_IMAGE, writeBuildContext } from './build-context.js';
+export { createDeployer, type DeployerOptions } from './deployer.js';
+export { DeployError, type DeployErrorCode } from './errors.js';
+export type { KubernetesDeployer, KubernetesDeployerOptions, KubernetesDeployRequest } from './kubernetes.js';
+export { createKubernetesDeployer, loadKubeConfig } from './kubernetes.js';
+export type {
+  LocalDeployer,
+  LocalDeployerOptions,
+  LocalDeploymentInfo,
+  LocalDeploymentRecord,
+  LocalDeployRequest,
+} from './local.js';
+export { createLocalDeployer } from './local.js';
+export {
+  checkName,
+  defaultImage,
+  HEALTH_PATH,
+  MODEL_HTTP_PORT,
+  PREVIOUS_ANNOTATION,
+  seldonDeployment,
+  toYaml,
+} from './manifest.js';
+export type * from './types.js';

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { DeployError } from './errors.js';
+import { exists, listFiles, sha256File, writeFileAtomic } from './internal/fs.js';
+import { HEALTH_PATH, MODEL_HTTP_PORT } from './manifest.js';
+
+/** A pinned base image: the tag names an exact Node release on a fixed Debian. */
+export const DEFAULT_BASE_IMAGE = 'node:20.19-bookworm-slim';
+const APP_DIR = '/app';
+
+export interface BuildContextOptions {
+  /** Files or folders of the built server, copied into the context's `server/` folder at `to`. */
+  serverFiles: { from: string; to: string }[];
+  /** The model version's artifacts; copied into `model/`. */
+  modelDir: string;
+  /** The context folder to create. */
+  out: string;
+  /** Replace `out` if it exists (default: refuse). */
+  overwrite?: boolean;
+  baseImage?: string;
+  /**
+   * The container's command (exec form). Default: `node /app/server/dist/bin.js serve --model-dir /app/model
+   * --port 9000 --host 0.0.0.0`.
+   */
+  command?: string[];
+  /** Recorded in manifest.json and as image labels. */
+  model?: { name: string; version: number };
+}
+
+export interface BuildContextFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface BuildContextManifest {
+  format: 1;
+  baseImage: string;
+  command: string[];
+  port: number;
+  model?: { name: string; version: number };
+  /** Every file of the context except manifest.json itself, sorted by path. */
+  files: BuildContextFile[];
+}
+
+function defaultCommand(): string[] {
+  return [
+    'node',
+    `${APP_DIR}/server/dist/bin.js`,
+    'serve',
+    '--model-dir',
+    `${APP_DIR}/model`,
+    '--port',
+    String(MODEL_HTTP_PORT),
+    '--host',
+    '0.0.0.0',
+  ];
+}
+
+function dockerfile(o: {
+  baseImage: string;
+  command: string[];
+  installDeps: 'ci' | 'install' | 'none';
+  model?: { name: string; version: number };
+}): string {
+  const healthcheck = `require('http').get('http://127.0.0.1:${MODEL_HTTP_PORT}${HEALTH_PATH}',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))`;
+  const install =
+    o.installDeps === 'none'
+      ? []
+      : [
+          `RUN cd ${APP_DIR}/server && npm ${o.installDeps === 'ci' ? 'ci' : 'install'} --omit=dev --no-audit --no-fund && npm cache clean --force`,
+        ];
+  const labels = o.model
+    ? [`LABEL dev.fmnist.model="${o.model.name}" dev.fmnist.model-version="${o.model.version}"`]
+    : [];
+  return [
+    '# syntax=docker/dockerfile:1',
+    `FROM ${o.baseImage}`,
+    ...labels,
+    'ENV NODE_ENV=production',
+    `WORKDIR ${APP_DIR}`,
+    // Files stay owned by root: the server can read them but not change them.
+    `COPY server/ ${APP_DIR}/server/`,
+    ...install,
+    `COPY model/ ${APP_DIR}/model/`,
+    'USER node',
+    `EXPOSE ${MODEL_HTTP_PORT}`,
+    `HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["node", "-e", ${JSON.stringify(healthcheck)}]`,
+    `CMD ${JSON.stringify(o.command)}`,
+    '',
+  ].join('\n');
+}
+
+const DOCKERIGNORE = ['**/node_modules', '**/*.log', '**/.DS_Store', '**/.git', 'manifest.json', ''].join(
+  '\n',
+);
+
+function checkTarget(to: string): string {
+  const n = normalize(to).replace(/\\/g, '/').replace(/\/+$/, '');
+  if (!to || isAbsolute(to) || n === '.' || n === '..' || n.startsWith('../')) {
+    throw new DeployError(
+      'INVALID_OPTION',
+      `serverFiles "to" must be a relative path inside the server folder, got "${to}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Writes a Docker build context for the model server and one model version: Dockerfile, .dockerignore,
+ * server/, model/ and manifest.json (sha256 of every file). Built in a sibling temp folder and renamed
+ * into place, so `out` is either complete or absent.
+ */
+export async function writeBuildContext(opts: BuildContextOptions): Promise<BuildContextManifest> {
+  const out = resolve(opts.out);
+  const modelDir = resolve(opts.modelDir);
+  const modelStat = await stat(modelDir).catch(() => undefined);
+  if (!modelStat?.isDirectory()) {
+    throw new DeployError('MODEL_DIR_MISSING', `model folder ${modelDir} does not exist or is not a folder`);
+  }
+  if ((await listFiles(modelDir)).length === 0) {
+    throw new DeployError('MODEL_DIR_MISSING', `model folder ${modelDir} holds no files`);
+  }
+  if (opts.serverFiles.length === 0) {
+    throw new DeployError('INVALID_OPTION', 'serverFiles is empty: pass the built server to copy');
+  }
+  const targets = opts.serverFiles.map((f) => ({ from: resolve(f.from), to: checkTarget(f.to) }));
+  for (const f of targets) {
+    if (!(await exists(f.from))) {
+      throw new DeployError(
+        'INVALID_OPTION',
+        `server file ${f.from} does not exist (build the server first)`,
+      );
+    }
+  }
+  if (!opts.overwrite && (await exists(out))) {
+    throw new DeployError('OUT_EXISTS', `${out} already exists: choose another folder or overwrite it`);
+  }
+
+  const parent = dirname(out);
+  await mkdir(parent, { recursive: true });
+  const tmp = join(parent, `.${basename(out)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await mkdir(join(tmp, 'server'), { recursive: true });
+    for (const f of targets) {
+      await cp(f.from, join(tmp, 'server', f.to), { recursive: true, errorOnExist: false });
+    }
+    await cp(modelDir, join(tmp, 'model'), { recursive: true });
+    const serverList = await listFiles(join(tmp, 'server'));
+    const installDeps = serverList.includes('package-lock.json')
+      ? 'ci'
+      : serverList.includes('package.json')
+        ? 'install'
+        : 'none';
+    const baseImage = opts.baseImage ?? DEFAULT_BASE_IMAGE;
+    const command = opts.command ?? defaultCommand();
+    await writeFileAtomic(
+      join(tmp, 'Dockerfile'),
+      dockerfile({ baseImage, command, installDeps, ...(opts.model ? { model: opts.model } : {}) }),
+    );
+    await writeFileAtomic(join(tmp, '.dockerignore'), DOCKERIGNORE);
+    const files: BuildContextFile[] = [];
+    for (const path of await listFiles(tmp)) {
+      const full = join(tmp, path);
+      files.push({ path, size: (await stat(full)).size, sha256: await sha256File(full) });
+    }
+    const manifest: BuildContextManifest = {
+      format: 1,
+      baseImage,
+      command,
+      port: MODEL_HTTP_PORT,
+      ...(opts.model ? { model: opts.model } : {}),
+      files,
+    };
+    await writeFileAtomic(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    if (await exists(out)) {
+      const old = `${tmp}.old`;
+      await rename(out, old);
+      await rename(tmp, out);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(tmp, out);
+    }
+    return manifest;
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
