@@ -2,11 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerCiTest } from './commands/citest.js';
 import { registerData } from './commands/data.js';
+import { registerExperiments } from './commands/experiments.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerModel } from './commands/model.js';
 import { registerPfs } from './commands/pfs.js';
 import { registerServe } from './commands/serve.js';
-import { registerStart } from './commands/start.js';
+import { registerPipeline } from './commands/pipeline.js';
 import { type CliContext, createContext } from './context.js';
 import { isKnownError, UsageError } from './errors.js';
 
@@ -28,11 +29,12 @@ export function createProgram(): { program: Command; context: () => CliContext }
   registerData(program, context);
   registerModel(program, context);
   registerBench(program, context);
-  registerStart(program, context);
+  registerPipeline(program, context);
   registerDeploy(program, context);
   registerPfs(program, context);
   registerServe(program, context);
   registerCiTest(program, context);
+  registerExperiments(program, context);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError(`(run "${fullName(cmd)} --help" for usage)`);

@@ -6,22 +6,13 @@ import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
 import { loadModelPackage } from './model.js';
 import { openDataClient } from './pfs.js';
+import { resolveVersions, versionFacts } from '../registry.js';
 
 /** A model version to test: its number, what the registry knows of it, and its artifacts folder. */
 export interface VersionToTest {
   version: number;
   metadata: Record<string, unknown>;
   modelDir: string;
-}
-
-/** Finds the versions of a registered model: a number, `latest` or `all`. */
-export type ResolveVersions = (c: CliContext, model: string, spec: string) => Promise<VersionToTest[]>;
-
-let resolveVersions: ResolveVersions | undefined;
-
-/** Lets the registry teach `fmnist test` to find versions by model name. */
-export function setVersionResolver(r: ResolveVersions): void {
-  resolveVersions = r;
 }
 
 /** The test split from a data commit: normalised images, raw pixels for thumbnails, labels. */
@@ -44,6 +35,42 @@ export async function loadTestSet(c: CliContext, client: DataClient, address: st
   const [images, labels] = await Promise.all([readIdx(imagesPath), readIdx(labelsPath)]);
   const set = toImageSet(images, labels, { images: imagesPath, labels: labelsPath });
   return { ...set, pixels: images.data as Uint8Array, source: `${commit.repo}@${commit.id}`, commit };
+}
+
+/** Tests model versions on a data commit's test split and writes the report; the gate's verdict is in the result. */
+export async function runGate(
+  program: Command,
+  c: CliContext,
+  o: { model: string; versions: VersionToTest[]; data: string; minAccuracy: number; gate: 'all' | 'latest'; reportDir: string },
+) {
+  const client = openDataClient(program, c);
+  let testSet: Awaited<ReturnType<typeof loadTestSet>>;
+  try {
+    testSet = await loadTestSet(c, client, o.data);
+  } finally {
+    await client.close();
+  }
+  note(c, `testing ${o.versions.length} version(s) of ${o.model} on ${testSet.source} (${testSet.count.toLocaleString('en-US')} images)`);
+  const { loadClassifier } = await loadModelPackage();
+  const { runAccuracyGate } = await import('@fmnist/ci-test');
+  return runAccuracyGate({
+    model: o.model,
+    testSet,
+    minAccuracy: o.minAccuracy,
+    gate: o.gate,
+    reportDir: o.reportDir,
+    versions: o.versions.map((v) => ({
+      version: v.version,
+      metadata: v.metadata,
+      load: async () => {
+        const classifier = await loadClassifier(v.modelDir);
+        return {
+          predictProbabilities: (images: Float32Array, count: number) => classifier.predictNormalized(images, count),
+          dispose: () => classifier.dispose(),
+        };
+      },
+    })),
+  });
 }
 
 export function registerCiTest(program: Command, ctx: () => CliContext): void {
@@ -69,7 +96,7 @@ export function registerCiTest(program: Command, ctx: () => CliContext): void {
         modelDir?: string[];
         data: string;
         minAccuracy: number;
-        gate: string;
+        gate: 'all' | 'latest';
         report?: string;
         json?: boolean;
       }) => {
@@ -91,39 +118,20 @@ export function registerCiTest(program: Command, ctx: () => CliContext): void {
                 };
               }),
             )
-          : await (resolveVersions ?? noRegistry)(c, opts.model, opts.version);
-        const client = openDataClient(program, c);
-        let testSet: Awaited<ReturnType<typeof loadTestSet>>;
-        try {
-          testSet = await loadTestSet(c, client, opts.data);
-        } finally {
-          await client.close();
-        }
-        note(
-          c,
-          `testing ${versions.length} version(s) of ${opts.model} on ${testSet.source} (${testSet.count.toLocaleString('en-US')} images)`,
-        );
-        const { loadClassifier } = await loadModelPackage();
-        const { formatGateSummary, gateExitCode, runAccuracyGate } = await import('@fmnist/ci-test');
-        const result = await runAccuracyGate({
+          : (await resolveVersions(program, c, opts.model, opts.version)).map((r) => ({
+              version: r.version.version,
+              metadata: versionFacts(r.version),
+              modelDir: r.modelDir,
+            }));
+        const result = await runGate(program, c, {
           model: opts.model,
-          testSet,
+          versions,
+          data: opts.data,
           minAccuracy: opts.minAccuracy,
           gate: opts.gate,
           reportDir: resolve(opts.report ?? join(c.home, 'reports', opts.model)),
-          versions: versions.map((v) => ({
-            version: v.version,
-            metadata: v.metadata,
-            load: async () => {
-              const classifier = await loadClassifier(v.modelDir);
-              return {
-                predictProbabilities: (images: Float32Array, count: number) =>
-                  classifier.predictNormalized(images, count),
-                dispose: () => classifier.dispose(),
-              };
-            },
-          })),
         });
+        const { formatGateSummary, gateExitCode } = await import('@fmnist/ci-test');
         if (opts.json)
           print(
             c,
@@ -134,7 +142,3 @@ export function registerCiTest(program: Command, ctx: () => CliContext): void {
       },
     );
 }
-
-const noRegistry: ResolveVersions = async () => {
-  throw new UsageError('give --model-dir DIR to test saved model folders');
-};

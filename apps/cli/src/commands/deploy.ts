@@ -15,6 +15,7 @@ import {
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
+import { resolveVersion, versionSpec } from '../registry.js';
 
 type Target = 'local' | 'kubernetes';
 
@@ -55,12 +56,23 @@ function target(value: string): Target {
   return value;
 }
 
-function needModelDir(o: { model: string; version: number; modelDir?: string }): string {
-  if (o.modelDir) return resolve(o.modelDir);
-  throw new UsageError(
-    `finding the artifacts of ${o.model} v${o.version} by name needs the model registry; ` +
-      'pass --model-dir DIR with the folder that holds the version (model.json and weights)',
-  );
+/**
+ * Pins `--version` (a number or `latest`) to a number and, when artifacts are needed, a folder: the one
+ * given with --model-dir, else the registered version's checkpoint.
+ */
+async function pinVersion(
+  program: Command,
+  c: CliContext,
+  o: { model: string; version: number | 'latest'; modelDir?: string },
+  needArtifacts: boolean,
+): Promise<{ version: number; modelDir: string }> {
+  if (o.modelDir) {
+    if (o.version === 'latest') throw new UsageError('--model-dir needs a version number: --version N');
+    return { version: o.version, modelDir: resolve(o.modelDir) };
+  }
+  if (!needArtifacts && o.version !== 'latest') return { version: o.version, modelDir: '' };
+  const r = await resolveVersion(program, c, o.model, o.version);
+  return { version: r.version.version, modelDir: r.modelDir };
 }
 
 function progress(ctx: CliContext) {
@@ -157,8 +169,8 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
     .command('apply', { isDefault: true })
     .description('deploy a model version (the default: "fmnist deploy --model NAME --version N")')
     .requiredOption('--model <name>', 'model name')
-    .requiredOption('--version <n>', 'model version', wholeNumber('--version', 1))
-    .option('--model-dir <dir>', "the version's artifact folder (local target)")
+    .requiredOption('--version <n>', 'model version: a number or latest', versionSpec)
+    .option('--model-dir <dir>', "the version's artifact folder (default: the registry's checkpoint)")
     .option('--target <target>', 'local or kubernetes', target, 'local' as Target)
     .option('--name <name>', 'deployment name (default: the model name)')
     .option('--namespace <ns>', 'Kubernetes namespace', 'default')
@@ -185,7 +197,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
     .action(
       async (o: {
         model: string;
-        version: number;
+        version: number | 'latest';
         modelDir?: string;
         target: Target;
         name?: string;
@@ -203,6 +215,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
         if (o.output && o.output !== 'yaml' && o.output !== 'json') {
           throw new UsageError(`-o must be yaml or json, got "${o.output}"`);
         }
+        const pinned = await pinVersion(program, c, o, !o.dryRun && o.target === 'local');
         if (o.dryRun) {
           if (o.canary !== undefined && o.stableVersion === undefined) {
             throw new UsageError(
@@ -211,7 +224,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
           }
           const manifest = seldonDeployment({
             model: o.model,
-            version: o.version,
+            version: pinned.version,
             namespace: o.namespace,
             replicas: o.replicas,
             ...(o.name ? { name: o.name } : {}),
@@ -226,14 +239,14 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
         let info: DeploymentInfo;
         if (o.target === 'local') {
           if (o.canary !== undefined) throw new UsageError('--canary needs --target kubernetes');
-          const modelDir = needModelDir(o);
+          const modelDir = pinned.modelDir;
           info = await createLocalDeployer({
             home: c.home,
             serveCommand: (m) => localServeCommand(m.modelDir),
             ...(o.timeout ? { healthTimeoutMs: o.timeout * 1000 } : {}),
           }).deploy({
             model: o.model,
-            version: o.version,
+            version: pinned.version,
             modelDir,
             ...(o.name ? { name: o.name } : {}),
             ...(o.port ? { port: o.port } : {}),
@@ -246,7 +259,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
             ...(o.timeout ? { timeoutMs: o.timeout * 1000 } : {}),
           }).deploy({
             model: o.model,
-            version: o.version,
+            version: pinned.version,
             replicas: o.replicas,
             ...(o.name ? { name: o.name } : {}),
             ...(o.image ? { image: o.image } : {}),
@@ -266,7 +279,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
       'write a Docker build context (Dockerfile, server, model, manifest.json) for a model version',
     )
     .requiredOption('--model <name>', 'model name')
-    .requiredOption('--version <n>', 'model version', wholeNumber('--version', 1))
+    .requiredOption('--version <n>', 'model version: a number or latest', versionSpec)
     .requiredOption('--out <dir>', 'the folder to create')
     .option('--model-dir <dir>', "the version's artifact folder")
     .option('--base-image <image>', 'Node base image (default node:20.19-bookworm-slim)')
@@ -274,14 +287,14 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
     .action(
       async (o: {
         model: string;
-        version: number;
+        version: number | 'latest';
         out: string;
         modelDir?: string;
         baseImage?: string;
         overwrite?: boolean;
       }) => {
         const c = ctx();
-        const modelDir = needModelDir(o);
+        const { version, modelDir } = await pinVersion(program, c, o, true);
         if (!existsSync(join(cliRoot(), 'dist', 'bin.js'))) {
           throw new UsageError(
             'the fmnist CLI is not built: run "npx turbo run build --filter=@fmnist/cli..." first',
@@ -293,15 +306,15 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
             serverFiles: await serverFiles(staging),
             modelDir,
             out: o.out,
-            model: { name: o.model, version: o.version },
+            model: { name: o.model, version },
             ...(o.baseImage ? { baseImage: o.baseImage } : {}),
             ...(o.overwrite ? { overwrite: true } : {}),
           });
           print(
             c,
-            `build context for ${o.model} v${o.version} in ${resolve(o.out)} (${manifest.files.length} files)`,
+            `build context for ${o.model} v${version} in ${resolve(o.out)} (${manifest.files.length} files)`,
           );
-          print(c, `  docker build -t fmnist/${o.model}:v${o.version} ${resolve(o.out)}`);
+          print(c, `  docker build -t fmnist/${o.model}:v${version} ${resolve(o.out)}`);
         } finally {
           await rm(staging, { recursive: true, force: true });
         }

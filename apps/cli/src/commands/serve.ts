@@ -6,34 +6,17 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
+import { resolveVersion, versionFacts, versionSpec } from '../registry.js';
 import { loadModelPackage, positiveInt } from './model.js';
 
-export interface ServeTarget {
-  modelDir: string;
-  name: string;
-  version: string;
-  source: Record<string, unknown>;
-}
-
-/** Finds what to serve: a folder given directly, or a registered model version. */
-export type ResolveServeTarget = (
-  c: CliContext,
-  opts: { model?: string; version?: string; modelDir?: string },
-) => Promise<ServeTarget>;
-
-let resolveTarget: ResolveServeTarget = async (_c, opts) => {
-  if (!opts.modelDir) throw new UsageError('give --model-dir DIR (a saved model folder) or --model NAME');
-  return {
-    modelDir: resolve(opts.modelDir),
-    name: opts.model ?? 'fashion-classifier',
-    version: opts.version ?? '1',
-    source: {},
-  };
-};
-
-/** Lets the registry teach `serve` to find model versions by name. */
-export function setServeTargetResolver(r: ResolveServeTarget): void {
-  resolveTarget = r;
+/** What to serve: a folder given directly, or a registered model version fetched from the registry. */
+async function resolveTarget(program: Command, c: CliContext, opts: { model?: string; version: string; modelDir?: string }) {
+  if (opts.modelDir) {
+    return { modelDir: resolve(opts.modelDir), name: opts.model ?? 'fashion-classifier', version: opts.version === 'latest' ? '1' : opts.version, source: {} };
+  }
+  if (!opts.model) throw new UsageError('give --model NAME (a registered model) or --model-dir DIR (a saved model folder)');
+  const { version, modelDir } = await resolveVersion(program, c, opts.model, versionSpec(opts.version));
+  return { modelDir, name: opts.model, version: String(version.version), source: versionFacts(version) };
 }
 
 const port = (v: string): number => {
@@ -52,6 +35,7 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', port, 9000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--max-batch-size <n>', 'most images per model call', positiveInt('--max-batch-size'), 16)
+    .option('--max-wait-ms <ms>', 'how long a request may wait for others to share its batch', (v) => Number(v))
     .option('--json', 'print one JSON line when ready (url, startSeconds)')
     .action(
       async (opts: {
@@ -61,10 +45,11 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
         port: number;
         host: string;
         maxBatchSize: number;
+        maxWaitMs?: number;
         json?: boolean;
       }) => {
         const c = ctx();
-        const target = await resolveTarget(c, opts);
+        const target = await resolveTarget(program, c, opts);
         const { serveModel } = await import('@fmnist/serve');
         const running = await serveModel({
           modelDir: target.modelDir,
@@ -74,6 +59,7 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
           port: opts.port,
           host: opts.host,
           maxBatchSize: opts.maxBatchSize,
+          maxWaitMs: opts.maxWaitMs,
         });
         const base = `${running.url}`;
         if (opts.json)

@@ -1,0 +1,314 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { DeterminedClient, Experiment, ExperimentEvent, ModelVersion } from '@fmnist/determined-client';
+import { type CliContext, note, print } from '../context.js';
+import { UsageError } from '../errors.js';
+import { trialRunner, versionSpec, withMaster } from '../registry.js';
+
+const id = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number from 1, got "${v}"`);
+  return n;
+};
+
+function table(c: CliContext, rows: (string | number | null | undefined)[][]): void {
+  const cells = rows.map((r) => r.map((x) => (x === null || x === undefined ? '-' : String(x))));
+  const widths = cells[0]?.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length))) ?? [];
+  for (const r of cells) print(c, r.map((x, i) => x.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+}
+
+const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : v === undefined ? '-' : JSON.stringify(v));
+
+/** Prints what an experiment's trials are doing, one line per event. */
+export function experimentEvents(c: CliContext, metric: string) {
+  return (e: ExperimentEvent) => {
+    switch (e.type) {
+      case 'trial-started':
+        note(c, `trial ${e.trialId} started${e.run > 0 ? ` (run ${e.run + 1})` : ''}: train to ${e.target ? `${e.target.length} ${e.target.unit}` : 'its end'} with ${JSON.stringify(e.hparams)}`);
+        break;
+      case 'validation':
+        note(c, `trial ${e.trialId} validated at ${fmt(e.stepsCompleted)}: ${metric} ${fmt(e.metric)}`);
+        break;
+      case 'trial-restarting':
+        note(c, `trial ${e.trialId} failed; restarting from its last checkpoint (restart ${e.restarts})`);
+        break;
+      case 'trial-closed':
+        note(c, `trial ${e.trialId} ${e.state.toLowerCase()}`);
+        break;
+      case 'trial-exited':
+        if (e.exitCode !== 0) note(c, `trial ${e.trialId} exited with ${e.signal ?? `code ${e.exitCode}`}`);
+        break;
+      case 'progress':
+        note(c, `experiment ${e.experimentId}: ${(e.progress * 100).toFixed(0)}%`);
+        break;
+      case 'state':
+        note(c, `experiment ${e.experimentId} is ${e.state.toLowerCase()}`);
+        break;
+    }
+  };
+}
+
+/** Runs (embedded master) or follows (Determined) an experiment until it ends. */
+export async function followExperiment(c: CliContext, master: DeterminedClient, exp: Experiment, signal?: AbortSignal): Promise<Experiment> {
+  return master.waitForExperiment(exp.id, { onEvent: experimentEvents(c, exp.searcherMetric), signal });
+}
+
+/** An AbortSignal for Ctrl-C: trials are checkpointed and the experiment can resume with `activate`. */
+export function interruptSignal(c: CliContext): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  const onSigint = () => {
+    note(c, 'interrupted: stopping trials; resume with "fmnist experiment activate <id>"');
+    ac.abort();
+  };
+  process.once('SIGINT', onSigint);
+  return { signal: ac.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+function describeExperiment(c: CliContext, e: Experiment): void {
+  print(c, `experiment ${e.id}: ${e.name} (${e.state.toLowerCase()}, ${(e.progress * 100).toFixed(0)}%)`);
+  print(c, `  searcher: ${e.searcherType}, metric ${e.searcherMetric} (${e.smallerIsBetter ? 'smaller' : 'larger'} is better)`);
+  print(c, `  trials:   ${e.numTrials}; started ${e.startTime}${e.endTime ? `, ended ${e.endTime}` : ''}`);
+}
+
+function describeVersion(c: CliContext, v: ModelVersion): void {
+  print(c, `${v.model} version ${v.version}: checkpoint ${v.checkpoint.uuid}`);
+  print(c, `  experiment ${v.experimentId ?? '-'}, trial ${v.trialId ?? '-'}, registered ${v.createdAt}`);
+  print(c, `  validation: ${Object.entries(v.metrics.validation).map(([k, x]) => `${k} ${fmt(x)}`).join(', ') || '-'}`);
+  print(c, `  hyperparameters: ${JSON.stringify(v.hparams)}`);
+  print(c, `  data: ${Object.entries(v.dataCommits).map(([k, x]) => `${k} ${x}`).join(', ') || '-'}`);
+  print(c, `  backend ${v.backend ?? '-'}, code ${v.codeVersion ?? '-'}`);
+}
+
+export function registerExperiments(program: Command, ctx: () => CliContext): void {
+  program.option('--master <url>', 'a Determined master (env DET_MASTER; default: the embedded master)');
+
+  const experiment = program.command('experiment').description("Experiments, as Determined's det experiment");
+  experiment
+    .command('create')
+    .description('Create an experiment from a config file and run it (embedded master) or submit it (Determined)')
+    .requiredOption('-f, --file <config>', 'an experiment config (YAML)')
+    .argument('[context]', 'the model definition directory (sent to a Determined master)', '.')
+    .option('--follow', 'with a Determined master: wait and print trial progress until it ends')
+    .option('--dry-run', 'validate the config and print the trials the search would start')
+    .option('--json', 'print the result as JSON')
+    .action(async (context: string, opts: { file: string; follow?: boolean; dryRun?: boolean; json?: boolean }) => {
+      const c = ctx();
+      const text = await readFile(resolve(opts.file), 'utf8').catch(() => {
+        throw new UsageError(`cannot read the config file ${opts.file}`);
+      });
+      const { parseExperimentConfig, planSearch } = await import('@fmnist/determined-client');
+      const parsed = parseExperimentConfig(text);
+      for (const w of parsed.warnings) note(c, `warning: ${w}`);
+      if (parsed.ignored.length) note(c, `ignored here (they apply on a Determined cluster): ${parsed.ignored.join(', ')}`);
+      if (opts.dryRun) {
+        const plan = planSearch(parsed.config);
+        if (opts.json) return print(c, JSON.stringify({ config: parsed.config.name, ...plan, warnings: parsed.warnings, ignored: parsed.ignored }));
+        print(c, `${parsed.config.name}: ${plan.searcher} search, ${plan.trials.length} trial(s)${plan.maxTotalLength ? `, at most ${plan.maxTotalLength} ${plan.unit} of training` : ''}`);
+        for (const t of plan.trials) print(c, `  trial ${t.requestId}: ${JSON.stringify(t.hparams)}`);
+        for (const [i, b] of (plan.brackets ?? []).entries()) {
+          print(c, `  bracket ${i}: ${b.maxTrials} trials, rungs ${b.rungs.map((r) => `${r.length} ${plan.unit} ×${r.maxTrials}`).join(' → ')}`);
+        }
+        return;
+      }
+      const concurrent = parsed.config.searcher.name !== 'single';
+      const runner = await trialRunner(c, concurrent);
+      await withMaster(
+        program,
+        c,
+        async (master) => {
+          const created = await master.createExperiment(text, { modelDefinition: resolve(context) });
+          const exp = created.experiment;
+          note(c, `created experiment ${exp.id} (${exp.name})`);
+          let final = exp;
+          if (master.backend === 'local' || opts.follow) {
+            const stop = interruptSignal(c);
+            try {
+              final = await followExperiment(c, master, exp, stop.signal);
+            } finally {
+              stop.dispose();
+            }
+          }
+          if (opts.json) print(c, JSON.stringify(final));
+          else describeExperiment(c, final);
+          if (final.state === 'ERROR') process.exitCode = 1;
+        },
+        { trialRunner: runner },
+      );
+    });
+
+  experiment
+    .command('list')
+    .description('Experiments, newest first')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const c = ctx();
+      await withMaster(program, c, async (m) => {
+        const list = await m.listExperiments();
+        if (opts.json) return print(c, JSON.stringify(list));
+        table(c, [['ID', 'NAME', 'STATE', 'SEARCHER', 'TRIALS', 'PROGRESS', 'STARTED'], ...list.map((e) => [e.id, e.name, e.state, e.searcherType, e.numTrials, `${(e.progress * 100).toFixed(0)}%`, e.startTime])]);
+      });
+    });
+
+  experiment
+    .command('describe')
+    .argument('<id>', 'experiment id', id('the experiment id'))
+    .description('An experiment and its trials')
+    .option('--json', 'print as JSON')
+    .action(async (expId: number, opts: { json?: boolean }) => {
+      const c = ctx();
+      await withMaster(program, c, async (m) => {
+        const [exp, trials] = await Promise.all([m.getExperiment(expId), m.listTrials(expId)]);
+        if (opts.json) return print(c, JSON.stringify({ ...exp, trials }));
+        describeExperiment(c, exp);
+        table(c, [['TRIAL', 'STATE', 'STEPS', exp.searcherMetric.toUpperCase(), 'RESTARTS', 'CHECKPOINT', 'HYPERPARAMETERS'], ...trials.map((t) => [t.id, t.state, fmt(t.stepsCompleted), fmt(t.searcherMetricValue ?? undefined), t.restarts, t.latestCheckpoint, JSON.stringify(t.hparams)])]);
+      });
+    });
+
+  for (const [verb, what] of [
+    ['activate', 'Resume an interrupted or paused experiment: unfinished trials continue from their last checkpoint'],
+    ['kill', 'Stop an experiment and its trials'],
+  ] as const) {
+    experiment
+      .command(verb)
+      .argument('<id>', 'experiment id', id('the experiment id'))
+      .description(what)
+      .option('--json', 'print as JSON')
+      .action(async (expId: number, opts: { json?: boolean }) => {
+        const c = ctx();
+        const exp0 = await withMaster(program, c, (m) => m.getExperiment(expId));
+        const runner = await trialRunner(c, exp0.searcherType !== 'single');
+        await withMaster(
+          program,
+          c,
+          async (m) => {
+            if (verb === 'kill') {
+              await m.killExperiment(expId);
+              note(c, `experiment ${expId} killed`);
+            } else {
+              await m.activateExperiment(expId);
+              note(c, `experiment ${expId} activated`);
+              if (m.backend === 'local') {
+                const stop = interruptSignal(c);
+                try {
+                  await followExperiment(c, m, await m.getExperiment(expId), stop.signal);
+                } finally {
+                  stop.dispose();
+                }
+              }
+            }
+            const exp = await m.getExperiment(expId);
+            if (opts.json) print(c, JSON.stringify(exp));
+            else describeExperiment(c, exp);
+          },
+          { trialRunner: runner },
+        );
+      });
+  }
+
+  program
+    .command('trial')
+    .description('Trials of an experiment')
+    .command('list')
+    .argument('<experiment>', 'experiment id', id('the experiment id'))
+    .option('--json', 'print as JSON')
+    .action(async (expId: number, opts: { json?: boolean }) => {
+      const c = ctx();
+      await withMaster(program, c, async (m) => {
+        const trials = await m.listTrials(expId);
+        if (opts.json) return print(c, JSON.stringify(trials));
+        table(c, [['TRIAL', 'STATE', 'STEPS', 'BEST', 'CHECKPOINT', 'HYPERPARAMETERS'], ...trials.map((t) => [t.id, t.state, fmt(t.stepsCompleted), fmt(t.searcherMetricValue ?? undefined), t.latestCheckpoint, JSON.stringify(t.hparams)])]);
+      });
+    });
+
+  program
+    .command('checkpoint')
+    .description('Checkpoints of an experiment')
+    .command('list')
+    .argument('<experiment>', 'experiment id', id('the experiment id'))
+    .option('--json', 'print as JSON')
+    .action(async (expId: number, opts: { json?: boolean }) => {
+      const c = ctx();
+      await withMaster(program, c, async (m) => {
+        const list = await m.listCheckpoints({ experimentId: expId });
+        if (opts.json) return print(c, JSON.stringify(list));
+        table(c, [['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'], ...list.map((k) => [k.uuid, k.trialId, fmt(k.stepsCompleted ?? undefined), k.state, fmt(k.searcherMetric ?? undefined), k.reportTime])]);
+      });
+    });
+
+  const model = program.command('model').description("The model registry, as Determined's det model");
+  model
+    .command('create')
+    .argument('<name>', 'model name')
+    .option('--description <text>', 'what the model is for')
+    .option('--json', 'print as JSON')
+    .description('Create a model in the registry')
+    .action(async (name: string, opts: { description?: string; json?: boolean }) => {
+      const c = ctx();
+      await withMaster(program, c, async (m) => {
+        const created = await m.createModel(name, { description: opts.description });
+        if (opts.json) print(c, JSON.stringify(created));
+        else print(c, `created model ${created.name}`);
+      });
+    });
+  model
+    .command('register-version')
+    .argument('<name>', 'model name')
+    .argument('<checkpoint>', 'checkpoint uuid')
+    .option('--json', 'print as JSON')
+    .description('Register a checkpoint as the next version of a model')
+    .action(async (name: string, uuid: string, opts: { json?: boolean }) => {
+      const c = ctx();
+      await withMaster(program, c, async (m) => {
+        const v = await m.registerVersion(name, uuid);
+        if (opts.json) print(c, JSON.stringify(v));
+        else describeVersion(c, v);
+      });
+    });
+  model
+    .command('describe')
+    .argument('<name>', 'model name')
+    .option('--version <n>', 'one version (a number or latest) instead of the model')
+    .option('--json', 'print as JSON')
+    .description('A model and its latest version')
+    .action(async (name: string, opts: { version?: string; json?: boolean }) => {
+      const c = ctx();
+      await withMaster(program, c, async (m) => {
+        if (opts.version) {
+          const v = await m.getVersion(name, versionSpec(opts.version));
+          return opts.json ? print(c, JSON.stringify(v)) : describeVersion(c, v);
+        }
+        const info = await m.getModel(name);
+        const versions = await m.listVersions(name);
+        if (opts.json) return print(c, JSON.stringify({ ...info, versions }));
+        print(c, `model ${info.name}: ${info.numVersions} version(s)${info.description ? ` — ${info.description}` : ''}`);
+        const latest = versions.at(-1);
+        if (latest) describeVersion(c, latest);
+      });
+    });
+  model
+    .command('list-versions')
+    .argument('<name>', 'model name')
+    .option('--json', 'print as JSON')
+    .description('The versions of a model, oldest first')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const c = ctx();
+      await withMaster(program, c, async (m) => {
+        const versions = await m.listVersions(name);
+        if (opts.json) return print(c, JSON.stringify(versions));
+        table(c, [['VERSION', 'CHECKPOINT', 'EXPERIMENT', 'TRIAL', 'VAL ACCURACY', 'REGISTERED'], ...versions.map((v) => [v.version, v.checkpoint.uuid, v.experimentId, v.trialId, fmt(v.metrics.validation.val_accuracy), v.createdAt])]);
+      });
+    });
+  model
+    .command('list')
+    .option('--json', 'print as JSON')
+    .description('Models in the registry')
+    .action(async (opts: { json?: boolean }) => {
+      const c = ctx();
+      await withMaster(program, c, async (m) => {
+        const list = await m.listModels();
+        if (opts.json) return print(c, JSON.stringify(list));
+        table(c, [['NAME', 'VERSIONS', 'CREATED', 'DESCRIPTION'], ...list.map((x) => [x.name, x.numVersions, x.createdAt, x.description])]);
+      });
+    });
+}

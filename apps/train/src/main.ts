@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// The trial entrypoint: the embedded master (or a Determined cluster) starts this once per trial run.
+import { resolve } from 'node:path';
+import { trialContextFromEnv } from '@fmnist/determined-client';
+import { type DataSpec, loadTrialData } from './data.js';
+import { runTrial } from './trial.js';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+try {
+  const ctx = await trialContextFromEnv();
+  const home = resolve(process.env.FMNIST_HOME ?? '.fmnist');
+  const spec = (ctx.config.raw.data ?? {}) as DataSpec;
+  const data = await loadTrialData(home, spec);
+  log(`trial ${ctx.trialId}: training on ${data.commits.train}, validating on ${data.commits.test}`);
+  const workers = process.env.FMNIST_WORKERS ? Number(process.env.FMNIST_WORKERS) : undefined;
+  await runTrial(ctx, { data, workers, log });
+  await ctx.close();
+} catch (e) {
+  log(`trial failed: ${(e as Error).message}`);
+  process.exitCode = 1;
+}
