@@ -2,12 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerCiTest } from './commands/citest.js';
 import { registerData } from './commands/data.js';
-import { registerExperiments } from './commands/experiments.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerExperiments } from './commands/experiments.js';
 import { registerModel } from './commands/model.js';
 import { registerPfs } from './commands/pfs.js';
-import { registerServe } from './commands/serve.js';
 import { registerPipeline } from './commands/pipeline.js';
+import { registerServe } from './commands/serve.js';
 import { type CliContext, createContext } from './context.js';
 import { isKnownError, UsageError } from './errors.js';
 
@@ -67,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     program.outputHelp({ error: true });
     return 2;
   }
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
     // A command that finished but failed its check (a gate below threshold) sets the exit code itself.

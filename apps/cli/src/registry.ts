@@ -1,8 +1,8 @@
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
 import type { DeterminedClient, ModelVersion, TrialRunner } from '@fmnist/determined-client';
+import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 
@@ -14,7 +14,11 @@ export interface MasterOptions {
 }
 
 /** The experiment master for this invocation: Determined with --master or DET_MASTER, else the embedded one. */
-export async function openMaster(program: Command, c: CliContext, opts: MasterOptions = {}): Promise<DeterminedClient> {
+export async function openMaster(
+  program: Command,
+  c: CliContext,
+  opts: MasterOptions = {},
+): Promise<DeterminedClient> {
   const { createDeterminedClient } = await import('@fmnist/determined-client');
   return createDeterminedClient({
     home: c.home,
@@ -26,7 +30,12 @@ export async function openMaster(program: Command, c: CliContext, opts: MasterOp
   });
 }
 
-export async function withMaster<T>(program: Command, c: CliContext, fn: (m: DeterminedClient) => Promise<T>, opts?: MasterOptions) {
+export async function withMaster<T>(
+  program: Command,
+  c: CliContext,
+  fn: (m: DeterminedClient) => Promise<T>,
+  opts?: MasterOptions,
+) {
   const master = await openMaster(program, c, opts);
   try {
     return await fn(master);
@@ -50,7 +59,8 @@ export async function trialRunner(c: CliContext, concurrent: boolean): Promise<T
 export function versionSpec(value: string): number | 'latest' {
   if (value === 'latest') return 'latest';
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`a version is a whole number from 1, or "latest"; got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`a version is a whole number from 1, or "latest"; got "${value}"`);
   return n;
 }
 
@@ -60,7 +70,11 @@ export interface ResolvedVersion {
   modelDir: string;
 }
 
-export async function fetchVersionArtifacts(c: CliContext, master: DeterminedClient, v: ModelVersion): Promise<string> {
+export async function fetchVersionArtifacts(
+  c: CliContext,
+  master: DeterminedClient,
+  v: ModelVersion,
+): Promise<string> {
   const dir = join(c.home, 'cache', 'checkpoints', v.checkpoint.uuid);
   try {
     await access(join(dir, 'metadata.json'));
@@ -91,12 +105,22 @@ export async function resolveVersion(
 }
 
 /** Every registered version of a model, `latest`, or one by number. */
-export async function resolveVersions(program: Command, c: CliContext, model: string, spec: string): Promise<ResolvedVersion[]> {
+export async function resolveVersions(
+  program: Command,
+  c: CliContext,
+  model: string,
+  spec: string,
+): Promise<ResolvedVersion[]> {
   return withMaster(program, c, async (master) => {
-    const versions = spec === 'all' ? await master.listVersions(model) : [await master.getVersion(model, versionSpec(spec))];
-    if (versions.length === 0) throw new UsageError(`model ${model} has no versions yet; register one with "fmnist model register-version"`);
+    const versions =
+      spec === 'all' ? await master.listVersions(model) : [await master.getVersion(model, versionSpec(spec))];
+    if (versions.length === 0)
+      throw new UsageError(
+        `model ${model} has no versions yet; register one with "fmnist model register-version"`,
+      );
     const out: ResolvedVersion[] = [];
-    for (const version of versions) out.push({ version, modelDir: await fetchVersionArtifacts(c, master, version) });
+    for (const version of versions)
+      out.push({ version, modelDir: await fetchVersionArtifacts(c, master, version) });
     return out;
   });
 }

@@ -1,5 +1,4 @@
-import { open, rename } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Writes a file whole or not at all: temporary file, fsync, rename. */

@@ -2,23 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { main } from '../src/main.js';
+import { runCli } from './helpers.js';
 
-async function run(...argv: string[]) {
-  let stderr = '';
-  let stdout = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, stderr, stdout };
-}
+const run = (...argv: string[]) => runCli(undefined, ...argv);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -76,10 +62,19 @@ describe('fmnist deploy', () => {
     expect(r.stderr).toContain('error: model name "Fashion_MNIST" is not a DNS-1123 label');
   });
 
-  it('asks for --model-dir until the registry resolves model versions', async () => {
-    const r = await run('deploy', '--model', 'fmnist', '--version', '1');
+  it('finds a version in the registry, and says so when the model is not registered', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'fmnist-cli-deploy-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+    const r = await run('--home', home, 'deploy', '--model', 'fmnist', '--version', 'latest');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: .*fmnist/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('needs a version number with --model-dir', async () => {
+    const r = await run('deploy', '--model', 'fmnist', '--version', 'latest', '--model-dir', '.');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('pass --model-dir DIR');
+    expect(r.stderr).toContain('--model-dir needs a version number');
   });
 
   it('says when there is no kubeconfig', async () => {

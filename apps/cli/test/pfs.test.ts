@@ -2,30 +2,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main.js';
+import { runCli } from './helpers.js';
 
 let home: string;
 let src: string;
 
-/** Runs the CLI in-process against a temporary home and returns its exit code and output. */
-async function run(...argv: string[]) {
-  let stderr = '';
-  let stdout = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['--home', home, ...argv]);
-    return { code, stderr, stdout };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = (...argv: string[]) => runCli(home, ...argv);
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'fmnist-cli-pfs-'));

@@ -32,7 +32,8 @@ function checkCall(words: string[]): void {
   const fallback = (cmd as unknown as { _defaultCommandName?: string })._defaultCommandName;
   if (fallback) cmd = cmd.commands.find((c) => c.name() === fallback) ?? cmd;
   const known = new Set(cmd.options.flatMap((o) => [o.long, o.short]).filter(Boolean));
-  for (const w of words.slice(i)) if (w.startsWith('-')) expect(known, `fmnist ${cmd.name()} takes ${w}`).toContain(w);
+  for (const w of words.slice(i))
+    if (w.startsWith('-')) expect(known, `fmnist ${cmd.name()} takes ${w}`).toContain(w);
 }
 
 describe('.gitlab-ci.yml', () => {

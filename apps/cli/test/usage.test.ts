@@ -1,22 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main.js';
+import { runCli } from './helpers.js';
 
-/** Runs the CLI in-process and returns its exit code and what it wrote. */
-async function run(...argv: string[]) {
-  let stderr = '';
-  let stdout = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, stderr, stdout };
-}
+const run = (...argv: string[]) => runCli(undefined, ...argv);
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,7 +1,7 @@
-export { DEFAULT_DATA, loadTrialData } from './data.js';
 export type { DataSpec } from './data.js';
-export { codeVersion, lengthInBatches, modelHyperparameters, runTrial } from './trial.js';
+export { DEFAULT_DATA, loadTrialData } from './data.js';
 export type { TrialData, TrialOptions } from './trial.js';
+export { codeVersion, lengthInBatches, modelHyperparameters, runTrial } from './trial.js';
 
 /** The trial entrypoint script, for a master's trial runner. */
 export const TRIAL_ENTRYPOINT = new URL('./main.js', import.meta.url);

@@ -82,7 +82,9 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
   const restored = await ctx.checkpoint.restore();
   if (restored) {
     classifier = await loadClassifier(restored.dir);
-    log(`trial ${ctx.trialId}: resuming from checkpoint ${restored.uuid} at batch ${classifier.batchesTrained}`);
+    log(
+      `trial ${ctx.trialId}: resuming from checkpoint ${restored.uuid} at batch ${classifier.batchesTrained}`,
+    );
   } else {
     classifier = await createClassifier({ hyperparameters: { ...hp }, seed });
   }

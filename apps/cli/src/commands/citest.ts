@@ -4,9 +4,9 @@ import { readIdx } from '@fmnist/model/data';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
+import { resolveVersions, versionFacts } from '../registry.js';
 import { loadModelPackage } from './model.js';
 import { openDataClient } from './pfs.js';
-import { resolveVersions, versionFacts } from '../registry.js';
 
 /** A model version to test: its number, what the registry knows of it, and its artifacts folder. */
 export interface VersionToTest {
@@ -41,7 +41,14 @@ export async function loadTestSet(c: CliContext, client: DataClient, address: st
 export async function runGate(
   program: Command,
   c: CliContext,
-  o: { model: string; versions: VersionToTest[]; data: string; minAccuracy: number; gate: 'all' | 'latest'; reportDir: string },
+  o: {
+    model: string;
+    versions: VersionToTest[];
+    data: string;
+    minAccuracy: number;
+    gate: 'all' | 'latest';
+    reportDir: string;
+  },
 ) {
   const client = openDataClient(program, c);
   let testSet: Awaited<ReturnType<typeof loadTestSet>>;
@@ -50,7 +57,10 @@ export async function runGate(
   } finally {
     await client.close();
   }
-  note(c, `testing ${o.versions.length} version(s) of ${o.model} on ${testSet.source} (${testSet.count.toLocaleString('en-US')} images)`);
+  note(
+    c,
+    `testing ${o.versions.length} version(s) of ${o.model} on ${testSet.source} (${testSet.count.toLocaleString('en-US')} images)`,
+  );
   const { loadClassifier } = await loadModelPackage();
   const { runAccuracyGate } = await import('@fmnist/ci-test');
   return runAccuracyGate({
@@ -65,7 +75,8 @@ export async function runGate(
       load: async () => {
         const classifier = await loadClassifier(v.modelDir);
         return {
-          predictProbabilities: (images: Float32Array, count: number) => classifier.predictNormalized(images, count),
+          predictProbabilities: (images: Float32Array, count: number) =>
+            classifier.predictNormalized(images, count),
           dispose: () => classifier.dispose(),
         };
       },

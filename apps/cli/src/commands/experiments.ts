@@ -1,31 +1,49 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import type { DeterminedClient, Experiment, ExperimentEvent, ModelVersion } from '@fmnist/determined-client';
+import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
 import { trialRunner, versionSpec, withMaster } from '../registry.js';
 
 const id = (name: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number from 1, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${name} must be a whole number from 1, got "${v}"`);
   return n;
 };
 
 function table(c: CliContext, rows: (string | number | null | undefined)[][]): void {
   const cells = rows.map((r) => r.map((x) => (x === null || x === undefined ? '-' : String(x))));
   const widths = cells[0]?.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length))) ?? [];
-  for (const r of cells) print(c, r.map((x, i) => x.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  for (const r of cells)
+    print(
+      c,
+      r
+        .map((x, i) => x.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
-const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : v === undefined ? '-' : JSON.stringify(v));
+const fmt = (v: unknown) =>
+  typeof v === 'number'
+    ? Number.isInteger(v)
+      ? String(v)
+      : v.toFixed(4)
+    : v === undefined
+      ? '-'
+      : JSON.stringify(v);
 
 /** Prints what an experiment's trials are doing, one line per event. */
 export function experimentEvents(c: CliContext, metric: string) {
   return (e: ExperimentEvent) => {
     switch (e.type) {
       case 'trial-started':
-        note(c, `trial ${e.trialId} started${e.run > 0 ? ` (run ${e.run + 1})` : ''}: train to ${e.target ? `${e.target.length} ${e.target.unit}` : 'its end'} with ${JSON.stringify(e.hparams)}`);
+        note(
+          c,
+          `trial ${e.trialId} started${e.run > 0 ? ` (run ${e.run + 1})` : ''}: train to ${e.target ? `${e.target.length} ${e.target.unit}` : 'its end'} with ${JSON.stringify(e.hparams)}`,
+        );
         break;
       case 'validation':
         note(c, `trial ${e.trialId} validated at ${fmt(e.stepsCompleted)}: ${metric} ${fmt(e.metric)}`);
@@ -50,7 +68,12 @@ export function experimentEvents(c: CliContext, metric: string) {
 }
 
 /** Runs (embedded master) or follows (Determined) an experiment until it ends. */
-export async function followExperiment(c: CliContext, master: DeterminedClient, exp: Experiment, signal?: AbortSignal): Promise<Experiment> {
+export async function followExperiment(
+  c: CliContext,
+  master: DeterminedClient,
+  exp: Experiment,
+  signal?: AbortSignal,
+): Promise<Experiment> {
   return master.waitForExperiment(exp.id, { onEvent: experimentEvents(c, exp.searcherMetric), signal });
 }
 
@@ -67,16 +90,33 @@ export function interruptSignal(c: CliContext): { signal: AbortSignal; dispose()
 
 function describeExperiment(c: CliContext, e: Experiment): void {
   print(c, `experiment ${e.id}: ${e.name} (${e.state.toLowerCase()}, ${(e.progress * 100).toFixed(0)}%)`);
-  print(c, `  searcher: ${e.searcherType}, metric ${e.searcherMetric} (${e.smallerIsBetter ? 'smaller' : 'larger'} is better)`);
+  print(
+    c,
+    `  searcher: ${e.searcherType}, metric ${e.searcherMetric} (${e.smallerIsBetter ? 'smaller' : 'larger'} is better)`,
+  );
   print(c, `  trials:   ${e.numTrials}; started ${e.startTime}${e.endTime ? `, ended ${e.endTime}` : ''}`);
 }
 
 function describeVersion(c: CliContext, v: ModelVersion): void {
   print(c, `${v.model} version ${v.version}: checkpoint ${v.checkpoint.uuid}`);
   print(c, `  experiment ${v.experimentId ?? '-'}, trial ${v.trialId ?? '-'}, registered ${v.createdAt}`);
-  print(c, `  validation: ${Object.entries(v.metrics.validation).map(([k, x]) => `${k} ${fmt(x)}`).join(', ') || '-'}`);
+  print(
+    c,
+    `  validation: ${
+      Object.entries(v.metrics.validation)
+        .map(([k, x]) => `${k} ${fmt(x)}`)
+        .join(', ') || '-'
+    }`,
+  );
   print(c, `  hyperparameters: ${JSON.stringify(v.hparams)}`);
-  print(c, `  data: ${Object.entries(v.dataCommits).map(([k, x]) => `${k} ${x}`).join(', ') || '-'}`);
+  print(
+    c,
+    `  data: ${
+      Object.entries(v.dataCommits)
+        .map(([k, x]) => `${k} ${x}`)
+        .join(', ') || '-'
+    }`,
+  );
   print(c, `  backend ${v.backend ?? '-'}, code ${v.codeVersion ?? '-'}`);
 }
 
@@ -86,56 +126,76 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
   const experiment = program.command('experiment').description("Experiments, as Determined's det experiment");
   experiment
     .command('create')
-    .description('Create an experiment from a config file and run it (embedded master) or submit it (Determined)')
+    .description(
+      'Create an experiment from a config file and run it (embedded master) or submit it (Determined)',
+    )
     .requiredOption('-f, --file <config>', 'an experiment config (YAML)')
     .argument('[context]', 'the model definition directory (sent to a Determined master)', '.')
     .option('--follow', 'with a Determined master: wait and print trial progress until it ends')
     .option('--dry-run', 'validate the config and print the trials the search would start')
     .option('--json', 'print the result as JSON')
-    .action(async (context: string, opts: { file: string; follow?: boolean; dryRun?: boolean; json?: boolean }) => {
-      const c = ctx();
-      const text = await readFile(resolve(opts.file), 'utf8').catch(() => {
-        throw new UsageError(`cannot read the config file ${opts.file}`);
-      });
-      const { parseExperimentConfig, planSearch } = await import('@fmnist/determined-client');
-      const parsed = parseExperimentConfig(text);
-      for (const w of parsed.warnings) note(c, `warning: ${w}`);
-      if (parsed.ignored.length) note(c, `ignored here (they apply on a Determined cluster): ${parsed.ignored.join(', ')}`);
-      if (opts.dryRun) {
-        const plan = planSearch(parsed.config);
-        if (opts.json) return print(c, JSON.stringify({ config: parsed.config.name, ...plan, warnings: parsed.warnings, ignored: parsed.ignored }));
-        print(c, `${parsed.config.name}: ${plan.searcher} search, ${plan.trials.length} trial(s)${plan.maxTotalLength ? `, at most ${plan.maxTotalLength} ${plan.unit} of training` : ''}`);
-        for (const t of plan.trials) print(c, `  trial ${t.requestId}: ${JSON.stringify(t.hparams)}`);
-        for (const [i, b] of (plan.brackets ?? []).entries()) {
-          print(c, `  bracket ${i}: ${b.maxTrials} trials, rungs ${b.rungs.map((r) => `${r.length} ${plan.unit} ×${r.maxTrials}`).join(' → ')}`);
-        }
-        return;
-      }
-      const concurrent = parsed.config.searcher.name !== 'single';
-      const runner = await trialRunner(c, concurrent);
-      await withMaster(
-        program,
-        c,
-        async (master) => {
-          const created = await master.createExperiment(text, { modelDefinition: resolve(context) });
-          const exp = created.experiment;
-          note(c, `created experiment ${exp.id} (${exp.name})`);
-          let final = exp;
-          if (master.backend === 'local' || opts.follow) {
-            const stop = interruptSignal(c);
-            try {
-              final = await followExperiment(c, master, exp, stop.signal);
-            } finally {
-              stop.dispose();
-            }
+    .action(
+      async (context: string, opts: { file: string; follow?: boolean; dryRun?: boolean; json?: boolean }) => {
+        const c = ctx();
+        const text = await readFile(resolve(opts.file), 'utf8').catch(() => {
+          throw new UsageError(`cannot read the config file ${opts.file}`);
+        });
+        const { parseExperimentConfig, planSearch } = await import('@fmnist/determined-client');
+        const parsed = parseExperimentConfig(text);
+        for (const w of parsed.warnings) note(c, `warning: ${w}`);
+        if (parsed.ignored.length)
+          note(c, `ignored here (they apply on a Determined cluster): ${parsed.ignored.join(', ')}`);
+        if (opts.dryRun) {
+          const plan = planSearch(parsed.config);
+          if (opts.json)
+            return print(
+              c,
+              JSON.stringify({
+                config: parsed.config.name,
+                ...plan,
+                warnings: parsed.warnings,
+                ignored: parsed.ignored,
+              }),
+            );
+          print(
+            c,
+            `${parsed.config.name}: ${plan.searcher} search, ${plan.trials.length} trial(s)${plan.maxTotalLength ? `, at most ${plan.maxTotalLength} ${plan.unit} of training` : ''}`,
+          );
+          for (const t of plan.trials) print(c, `  trial ${t.requestId}: ${JSON.stringify(t.hparams)}`);
+          for (const [i, b] of (plan.brackets ?? []).entries()) {
+            print(
+              c,
+              `  bracket ${i}: ${b.maxTrials} trials, rungs ${b.rungs.map((r) => `${r.length} ${plan.unit} ×${r.maxTrials}`).join(' → ')}`,
+            );
           }
-          if (opts.json) print(c, JSON.stringify(final));
-          else describeExperiment(c, final);
-          if (final.state === 'ERROR') process.exitCode = 1;
-        },
-        { trialRunner: runner },
-      );
-    });
+          return;
+        }
+        const concurrent = parsed.config.searcher.name !== 'single';
+        const runner = await trialRunner(c, concurrent);
+        await withMaster(
+          program,
+          c,
+          async (master) => {
+            const created = await master.createExperiment(text, { modelDefinition: resolve(context) });
+            const exp = created.experiment;
+            note(c, `created experiment ${exp.id} (${exp.name})`);
+            let final = exp;
+            if (master.backend === 'local' || opts.follow) {
+              const stop = interruptSignal(c);
+              try {
+                final = await followExperiment(c, master, exp, stop.signal);
+              } finally {
+                stop.dispose();
+              }
+            }
+            if (opts.json) print(c, JSON.stringify(final));
+            else describeExperiment(c, final);
+            if (final.state === 'ERROR') process.exitCode = 1;
+          },
+          { trialRunner: runner },
+        );
+      },
+    );
 
   experiment
     .command('list')
@@ -146,7 +206,18 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       await withMaster(program, c, async (m) => {
         const list = await m.listExperiments();
         if (opts.json) return print(c, JSON.stringify(list));
-        table(c, [['ID', 'NAME', 'STATE', 'SEARCHER', 'TRIALS', 'PROGRESS', 'STARTED'], ...list.map((e) => [e.id, e.name, e.state, e.searcherType, e.numTrials, `${(e.progress * 100).toFixed(0)}%`, e.startTime])]);
+        table(c, [
+          ['ID', 'NAME', 'STATE', 'SEARCHER', 'TRIALS', 'PROGRESS', 'STARTED'],
+          ...list.map((e) => [
+            e.id,
+            e.name,
+            e.state,
+            e.searcherType,
+            e.numTrials,
+            `${(e.progress * 100).toFixed(0)}%`,
+            e.startTime,
+          ]),
+        ]);
       });
     });
 
@@ -161,12 +232,34 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
         const [exp, trials] = await Promise.all([m.getExperiment(expId), m.listTrials(expId)]);
         if (opts.json) return print(c, JSON.stringify({ ...exp, trials }));
         describeExperiment(c, exp);
-        table(c, [['TRIAL', 'STATE', 'STEPS', exp.searcherMetric.toUpperCase(), 'RESTARTS', 'CHECKPOINT', 'HYPERPARAMETERS'], ...trials.map((t) => [t.id, t.state, fmt(t.stepsCompleted), fmt(t.searcherMetricValue ?? undefined), t.restarts, t.latestCheckpoint, JSON.stringify(t.hparams)])]);
+        table(c, [
+          [
+            'TRIAL',
+            'STATE',
+            'STEPS',
+            exp.searcherMetric.toUpperCase(),
+            'RESTARTS',
+            'CHECKPOINT',
+            'HYPERPARAMETERS',
+          ],
+          ...trials.map((t) => [
+            t.id,
+            t.state,
+            fmt(t.stepsCompleted),
+            fmt(t.searcherMetricValue ?? undefined),
+            t.restarts,
+            t.latestCheckpoint,
+            JSON.stringify(t.hparams),
+          ]),
+        ]);
       });
     });
 
   for (const [verb, what] of [
-    ['activate', 'Resume an interrupted or paused experiment: unfinished trials continue from their last checkpoint'],
+    [
+      'activate',
+      'Resume an interrupted or paused experiment: unfinished trials continue from their last checkpoint',
+    ],
     ['kill', 'Stop an experiment and its trials'],
   ] as const) {
     experiment
@@ -217,7 +310,17 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       await withMaster(program, c, async (m) => {
         const trials = await m.listTrials(expId);
         if (opts.json) return print(c, JSON.stringify(trials));
-        table(c, [['TRIAL', 'STATE', 'STEPS', 'BEST', 'CHECKPOINT', 'HYPERPARAMETERS'], ...trials.map((t) => [t.id, t.state, fmt(t.stepsCompleted), fmt(t.searcherMetricValue ?? undefined), t.latestCheckpoint, JSON.stringify(t.hparams)])]);
+        table(c, [
+          ['TRIAL', 'STATE', 'STEPS', 'BEST', 'CHECKPOINT', 'HYPERPARAMETERS'],
+          ...trials.map((t) => [
+            t.id,
+            t.state,
+            fmt(t.stepsCompleted),
+            fmt(t.searcherMetricValue ?? undefined),
+            t.latestCheckpoint,
+            JSON.stringify(t.hparams),
+          ]),
+        ]);
       });
     });
 
@@ -232,7 +335,17 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       await withMaster(program, c, async (m) => {
         const list = await m.listCheckpoints({ experimentId: expId });
         if (opts.json) return print(c, JSON.stringify(list));
-        table(c, [['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'], ...list.map((k) => [k.uuid, k.trialId, fmt(k.stepsCompleted ?? undefined), k.state, fmt(k.searcherMetric ?? undefined), k.reportTime])]);
+        table(c, [
+          ['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'],
+          ...list.map((k) => [
+            k.uuid,
+            k.trialId,
+            fmt(k.stepsCompleted ?? undefined),
+            k.state,
+            fmt(k.searcherMetric ?? undefined),
+            k.reportTime,
+          ]),
+        ]);
       });
     });
 
@@ -281,7 +394,10 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
         const info = await m.getModel(name);
         const versions = await m.listVersions(name);
         if (opts.json) return print(c, JSON.stringify({ ...info, versions }));
-        print(c, `model ${info.name}: ${info.numVersions} version(s)${info.description ? ` — ${info.description}` : ''}`);
+        print(
+          c,
+          `model ${info.name}: ${info.numVersions} version(s)${info.description ? ` — ${info.description}` : ''}`,
+        );
         const latest = versions.at(-1);
         if (latest) describeVersion(c, latest);
       });
@@ -296,7 +412,17 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       await withMaster(program, c, async (m) => {
         const versions = await m.listVersions(name);
         if (opts.json) return print(c, JSON.stringify(versions));
-        table(c, [['VERSION', 'CHECKPOINT', 'EXPERIMENT', 'TRIAL', 'VAL ACCURACY', 'REGISTERED'], ...versions.map((v) => [v.version, v.checkpoint.uuid, v.experimentId, v.trialId, fmt(v.metrics.validation.val_accuracy), v.createdAt])]);
+        table(c, [
+          ['VERSION', 'CHECKPOINT', 'EXPERIMENT', 'TRIAL', 'VAL ACCURACY', 'REGISTERED'],
+          ...versions.map((v) => [
+            v.version,
+            v.checkpoint.uuid,
+            v.experimentId,
+            v.trialId,
+            fmt(v.metrics.validation.val_accuracy),
+            v.createdAt,
+          ]),
+        ]);
       });
     });
   model
@@ -308,7 +434,10 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       await withMaster(program, c, async (m) => {
         const list = await m.listModels();
         if (opts.json) return print(c, JSON.stringify(list));
-        table(c, [['NAME', 'VERSIONS', 'CREATED', 'DESCRIPTION'], ...list.map((x) => [x.name, x.numVersions, x.createdAt, x.description])]);
+        table(c, [
+          ['NAME', 'VERSIONS', 'CREATED', 'DESCRIPTION'],
+          ...list.map((x) => [x.name, x.numVersions, x.createdAt, x.description]),
+        ]);
       });
     });
 }

@@ -10,11 +10,21 @@ import { resolveVersion, versionFacts, versionSpec } from '../registry.js';
 import { loadModelPackage, positiveInt } from './model.js';
 
 /** What to serve: a folder given directly, or a registered model version fetched from the registry. */
-async function resolveTarget(program: Command, c: CliContext, opts: { model?: string; version: string; modelDir?: string }) {
+async function resolveTarget(
+  program: Command,
+  c: CliContext,
+  opts: { model?: string; version: string; modelDir?: string },
+) {
   if (opts.modelDir) {
-    return { modelDir: resolve(opts.modelDir), name: opts.model ?? 'fashion-classifier', version: opts.version === 'latest' ? '1' : opts.version, source: {} };
+    return {
+      modelDir: resolve(opts.modelDir),
+      name: opts.model ?? 'fashion-classifier',
+      version: opts.version === 'latest' ? '1' : opts.version,
+      source: {},
+    };
   }
-  if (!opts.model) throw new UsageError('give --model NAME (a registered model) or --model-dir DIR (a saved model folder)');
+  if (!opts.model)
+    throw new UsageError('give --model NAME (a registered model) or --model-dir DIR (a saved model folder)');
   const { version, modelDir } = await resolveVersion(program, c, opts.model, versionSpec(opts.version));
   return { modelDir, name: opts.model, version: String(version.version), source: versionFacts(version) };
 }
@@ -35,7 +45,9 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', port, 9000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--max-batch-size <n>', 'most images per model call', positiveInt('--max-batch-size'), 16)
-    .option('--max-wait-ms <ms>', 'how long a request may wait for others to share its batch', (v) => Number(v))
+    .option('--max-wait-ms <ms>', 'how long a request may wait for others to share its batch', (v) =>
+      Number(v),
+    )
     .option('--json', 'print one JSON line when ready (url, startSeconds)')
     .action(
       async (opts: {
