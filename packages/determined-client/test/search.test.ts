@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createSearcher,
+  type ExperimentConfig,
+  gridPoints,
+  parseExperimentConfig,
+  planSearch,
+  type SearchOp,
+  sampleHparams,
+} from '../src/index.js';
+import { fakeAccuracy } from './fixtures/objective.js';
+
+const cfg = (yaml: string): ExperimentConfig => parseExperimentConfig(yaml).config;
+
+const asha = (searcher: string, seed = 1) =>
+  cfg(`
+hyperparameters:
+  lr: {type: log, minval: -4, maxval: -1, base: 10}
+  hidden: {type: categorical, vals: [32, 64, 128]}
+reproducibility: {experiment_seed: ${seed}}
+searcher: {name: adaptive_asha, metric: validation_accuracy, smaller_is_better: false, ${searcher}}
+`);
+
+describe('ASHA promotions (Determined asynchronous successive halving)', () => {
+  // One bracket, rungs at 1 and 2 units, divisor 2: the top half of rung 0 goes on.
+  const config = cfg(`
+searcher: {name: adaptive_asha, metric: loss, max_trials: 4, time_metric: batches, max_time: 2, divisor: 2, mode: aggressive, max_rungs: 2}
+`);
+
+  it('promotes a result in the top 1/divisor at once, the best waiting one when the rung grows, and closes the rest', () => {
+    const s = createSearcher(config);
+    const initial = s.initialOperations();
+    expect(initial.filter((o) => o.type === 'train')).toEqual(
+      [0, 1, 2, 3].map((r) => ({ type: 'train', requestId: r, length: 1 })),
+    );
+    expect(s.validationCompleted(0, 0.5)).toEqual([]); // 1 result: nobody deserves promotion yet
+    expect(s.validationCompleted(1, 0.3)).toEqual([{ type: 'train', requestId: 1, length: 2 }]); // best of 2
+    expect(s.validationCompleted(2, 0.9)).toEqual([]); // top 1 of 3 is already promoted
+    // Top 2 of 4; with every trial through rung 0, its unpromoted trials are closed.
+    expect(s.validationCompleted(3, 0.1)).toEqual([
+      { type: 'train', requestId: 3, length: 2 },
+      { type: 'close', requestId: 0 },
+      { type: 'close', requestId: 2 },
+    ]);
+    expect(s.validationCompleted(1, 0.2)).toEqual([{ type: 'close', requestId: 1 }]);
+    expect(s.validationCompleted(3, 0.05)).toEqual([{ type: 'close', requestId: 3 }]);
+    expect(s.progress()).toBe(1);
+  });
+
+  it('promotes the best waiting trial when a worse result grows the rung', () => {
+    const s = createSearcher(config);
+    s.initialOperations();
+    s.validationCompleted(0, 0.1);
+    // 0.1 waited alone; the second (worse) result makes one promotion due: trial 0, not 1.
+    expect(s.validationCompleted(1, 0.7)).toEqual([{ type: 'train', requestId: 0, length: 2 }]);
+  });
+
+  it('flips the order when bigger is better', () => {
+    const s = createSearcher(
+      asha('max_trials: 2, time_metric: epochs, max_time: 2, divisor: 2, mode: aggressive'),
+    );
+    s.initialOperations();
+    s.validationCompleted(0, 80);
+    expect(s.validationCompleted(1, 90)).toContainEqual({ type: 'train', requestId: 1, length: 2 });
+  });
+
+  it('counts a trial that failed for good as the worst result and starts another', () => {
+    const c = cfg(`
+searcher: {name: adaptive_asha, metric: loss, max_trials: 3, max_concurrent_trials: 1, time_metric: batches, max_time: 2, divisor: 2, mode: aggressive, max_rungs: 2}
+`);
+    const s = createSearcher(c);
+    expect(s.initialOperations().map((o) => o.type)).toEqual(['create', 'train']);
+    const ops = s.trialExitedEarly(0);
+    expect(ops.map((o) => o.type)).toEqual(['create', 'train']);
+    expect(s.validationCompleted(1, 0.4)).toEqual([{ type: 'train', requestId: 1, length: 2 }]);
+  });
+
+  it('continues identically from a snapshot (what resuming an experiment relies on)', () => {
+    const c = asha(
+      'max_trials: 8, time_metric: epochs, max_time: 4, divisor: 2, mode: standard, max_rungs: 3',
+    );
+    const a = createSearcher(c);
+    const queue: SearchOp[] = a.initialOperations();
+    for (const op of queue.splice(0, 6))
+      if (op.type === 'train') a.validationCompleted(op.requestId, fakeAccuracy({}, op.requestId));
+    const b = createSearcher(c, JSON.parse(JSON.stringify(a.snapshot())));
+    const fromB = b.validationCompleted(3, 50);
+    const fromA = a.validationCompleted(3, 50);
+    expect(fromB).toEqual(fromA);
+    expect(JSON.parse(JSON.stringify(b.snapshot()))).toEqual(JSON.parse(JSON.stringify(a.snapshot())));
+  });
+});
+
+describe('planSearch (dry run)', () => {
+  it("lays out Determined's standard-mode brackets and rungs", () => {
+    const plan = planSearch(asha('max_trials: 16, time_metric: epochs, max_time: 16'));
+    // max_rungs = min(5, log4(16)+1, log4(16)+1) = 3; standard mode: brackets of 3 and 2 rungs.
+    expect(plan.brackets?.map((b) => [b.numRungs, b.maxTrials, b.rungs.map((r) => r.length)])).toEqual([
+      [3, 11, [1, 4, 16]],
+      [2, 5, [4, 16]],
+    ]);
+    expect(plan.trials).toHaveLength(16);
+    expect(plan.unit).toBe('epochs');
+    expect(plan.maxTotalLength).toBeLessThan(16 * 16);
+  });
+
+  it('gives conservative mode more brackets and aggressive mode one', () => {
+    const mode = (m: string) =>
+      planSearch(asha(`max_trials: 64, time_metric: epochs, max_time: 64, mode: ${m}`)).brackets!;
+    expect(mode('aggressive').map((b) => b.numRungs)).toEqual([4]);
+    expect(mode('standard').map((b) => b.numRungs)).toEqual([4, 3]);
+    expect(mode('conservative').map((b) => b.numRungs)).toEqual([4, 3, 2, 1]);
+  });
+
+  it('plans the same search from the legacy max_length form', () => {
+    const a = planSearch(asha('max_trials: 16, time_metric: epochs, max_time: 16'));
+    const b = planSearch(asha('max_trials: 16, max_length: {epochs: 16}'));
+    expect(b).toEqual(a);
+  });
+
+  it('samples reproducibly from the seed, within bounds', () => {
+    const c = asha('max_trials: 50, time_metric: epochs, max_time: 4', 42);
+    const hps = Array.from({ length: 50 }, (_, i) => sampleHparams(c, i));
+    expect(hps).toEqual(Array.from({ length: 50 }, (_, i) => sampleHparams(c, i)));
+    expect(sampleHparams(asha('max_trials: 1, time_metric: epochs, max_time: 4', 43), 0)).not.toEqual(hps[0]);
+    for (const h of hps) {
+      expect(h.lr).toBeGreaterThanOrEqual(1e-4);
+      expect(h.lr).toBeLessThanOrEqual(1e-1);
+      expect([32, 64, 128]).toContain(h.hidden);
+    }
+  });
+
+  it("enumerates grid points with Determined's count rules", () => {
+    const c = cfg(`
+hyperparameters:
+  n: {type: int, minval: 1, maxval: 3, count: 10}
+  d: {type: double, minval: 0, maxval: 1, count: 3}
+  nest: {c: {type: categorical, vals: [a, b]}}
+  k: 7
+searcher: {name: grid, metric: l, max_length: {epochs: 1}}
+`);
+    const points = gridPoints(c);
+    expect(points).toHaveLength(3 * 3 * 2);
+    expect(points[0]).toEqual({ n: 1, d: 0, nest: { c: 'a' }, k: 7 });
+    expect(points.at(-1)).toEqual({ n: 3, d: 1, nest: { c: 'b' }, k: 7 });
+    expect(c.searcher.maxTrials).toBe(18);
+  });
+});
+
+/** Runs a search to the end, one operation at a time, training with the fake objective. */
+function simulate(config: ExperimentConfig) {
+  const s = createSearcher(config);
+  const hparams = new Map<number, Record<string, unknown>>();
+  const trained = new Map<number, number>();
+  const queue = s.initialOperations();
+  let epochs = 0;
+  while (queue.length) {
+    const op = queue.shift()!;
+    if (op.type === 'create') hparams.set(op.requestId, op.hparams);
+    if (op.type !== 'train') continue;
+    const length = op.length ?? 0;
+    epochs += length - (trained.get(op.requestId) ?? 0);
+    trained.set(op.requestId, length);
+    queue.push(...s.validationCompleted(op.requestId, fakeAccuracy(hparams.get(op.requestId)!, length)));
+  }
+  const full = config.searcher.maxLength!.length;
+  const finals = [...trained].filter(([, l]) => l === full).map(([r]) => fakeAccuracy(hparams.get(r)!, full));
+  return { epochs, trials: hparams.size, best: Math.max(...finals) };
+}
+
+describe('ASHA against random search on the same trials', () => {
+  const common = (seed: number) => `
+hyperparameters:
+  lr: {type: log, minval: -4, maxval: -1, base: 10}
+  hidden: {type: categorical, vals: [32, 64, 128]}
+reproducibility: {experiment_seed: ${seed}}
+`;
+  const compare = (seed: number, ashaExtra: string) => {
+    const random = simulate(
+      cfg(
+        `${common(seed)}searcher: {name: random, metric: acc, smaller_is_better: false, max_trials: 32, max_length: {epochs: 16}}`,
+      ),
+    );
+    const adaptive = simulate(
+      cfg(
+        `${common(seed)}searcher: {name: adaptive_asha, metric: acc, smaller_is_better: false, max_trials: 32, time_metric: epochs, max_time: 16${ashaExtra}}`,
+      ),
+    );
+    expect(adaptive.trials).toBe(random.trials);
+    return {
+      seed,
+      random,
+      adaptive,
+      ratio: adaptive.epochs / random.epochs,
+      gap: random.best - adaptive.best,
+    };
+  };
+  const show = (rs: ReturnType<typeof compare>[]) =>
+    rs
+      .map(
+        (r) =>
+          `seed ${r.seed}: ASHA ${r.adaptive.epochs} epochs vs random ${r.random.epochs} (${(100 * r.ratio).toFixed(1)}%), best ${r.adaptive.best.toFixed(2)} vs ${r.random.best.toFixed(2)}`,
+      )
+      .join('\n');
+
+  it('with every trial started at once: at most 40% of the epochs, best within 0.5 points', () => {
+    const results = [1, 2, 3].map((seed) => compare(seed, ', max_concurrent_trials: 0'));
+    console.log(`max_concurrent_trials 0\n${show(results)}`);
+    for (const r of results) {
+      expect(r.ratio).toBeLessThanOrEqual(0.4);
+      expect(r.gap).toBeLessThanOrEqual(0.5);
+    }
+  });
+
+  it("with Determined's default of 16 concurrent trials: still at most 40% of the epochs", () => {
+    const results = [1, 2, 3].map((seed) => compare(seed, ''));
+    console.log(`max_concurrent_trials 16 (default)\n${show(results)}`);
+    for (const r of results) expect(r.ratio).toBeLessThanOrEqual(0.4);
+  });
+});
