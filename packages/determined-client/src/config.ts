@@ -28,7 +28,6 @@ const IGNORED_LOCALLY: Record<string, string> = {
   bind_mounts: 'no containers locally',
   checkpoint_policy: 'every checkpoint is kept',
   checkpoint_storage: 'checkpoints are kept in <home>/determined/checkpoints',
-  data: 'passed to nothing',
   data_layer: 'deprecated',
   debug: 'no effect',
   entrypoint: 'the trial command is set by the program that runs the experiment',
@@ -52,6 +51,8 @@ const IGNORED_LOCALLY: Record<string, string> = {
 };
 const KNOWN_TOP = new Set([
   ...Object.keys(IGNORED_LOCALLY),
+  // Free-form, for the trial: it reaches the trial with the config (fmnist reads data repos from it).
+  'data',
   'description',
   'hyperparameters',
   'labels',
