@@ -1,17 +1,7 @@
+import { CLASS_NAMES } from '@fmnist/model/data';
 import type { ClassMetrics, Misclassified } from '../types.js';
 
-export const CLASS_NAMES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-] as const;
+export { CLASS_NAMES };
 
 export const NUM_CLASSES = CLASS_NAMES.length;
 export const MAX_MISCLASSIFIED = 36;

@@ -26,6 +26,18 @@ function table(c: CliContext, rows: (string | number | null | undefined)[][]): v
     );
 }
 
+/** A list as JSON with --json, else as an aligned table with a header row. */
+function printList<T>(
+  c: CliContext,
+  json: boolean | undefined,
+  items: T[],
+  header: string[],
+  row: (item: T) => (string | number | null | undefined)[],
+): void {
+  if (json) print(c, JSON.stringify(items));
+  else table(c, [header, ...items.map(row)]);
+}
+
 const fmt = (v: unknown) =>
   typeof v === 'number'
     ? Number.isInteger(v)
@@ -205,10 +217,12 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       const c = ctx();
       await withMaster(program, c, async (m) => {
         const list = await m.listExperiments();
-        if (opts.json) return print(c, JSON.stringify(list));
-        table(c, [
+        printList(
+          c,
+          opts.json,
+          list,
           ['ID', 'NAME', 'STATE', 'SEARCHER', 'TRIALS', 'PROGRESS', 'STARTED'],
-          ...list.map((e) => [
+          (e) => [
             e.id,
             e.name,
             e.state,
@@ -216,8 +230,8 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
             e.numTrials,
             `${(e.progress * 100).toFixed(0)}%`,
             e.startTime,
-          ]),
-        ]);
+          ],
+        );
       });
     });
 
@@ -309,18 +323,20 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       const c = ctx();
       await withMaster(program, c, async (m) => {
         const trials = await m.listTrials(expId);
-        if (opts.json) return print(c, JSON.stringify(trials));
-        table(c, [
+        printList(
+          c,
+          opts.json,
+          trials,
           ['TRIAL', 'STATE', 'STEPS', 'BEST', 'CHECKPOINT', 'HYPERPARAMETERS'],
-          ...trials.map((t) => [
+          (t) => [
             t.id,
             t.state,
             fmt(t.stepsCompleted),
             fmt(t.searcherMetricValue ?? undefined),
             t.latestCheckpoint,
             JSON.stringify(t.hparams),
-          ]),
-        ]);
+          ],
+        );
       });
     });
 
@@ -334,17 +350,13 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       const c = ctx();
       await withMaster(program, c, async (m) => {
         const list = await m.listCheckpoints({ experimentId: expId });
-        if (opts.json) return print(c, JSON.stringify(list));
-        table(c, [
-          ['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'],
-          ...list.map((k) => [
-            k.uuid,
-            k.trialId,
-            fmt(k.stepsCompleted ?? undefined),
-            k.state,
-            fmt(k.searcherMetric ?? undefined),
-            k.reportTime,
-          ]),
+        printList(c, opts.json, list, ['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'], (k) => [
+          k.uuid,
+          k.trialId,
+          fmt(k.stepsCompleted ?? undefined),
+          k.state,
+          fmt(k.searcherMetric ?? undefined),
+          k.reportTime,
         ]);
       });
     });
@@ -411,18 +423,20 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       const c = ctx();
       await withMaster(program, c, async (m) => {
         const versions = await m.listVersions(name);
-        if (opts.json) return print(c, JSON.stringify(versions));
-        table(c, [
+        printList(
+          c,
+          opts.json,
+          versions,
           ['VERSION', 'CHECKPOINT', 'EXPERIMENT', 'TRIAL', 'VAL ACCURACY', 'REGISTERED'],
-          ...versions.map((v) => [
+          (v) => [
             v.version,
             v.checkpoint.uuid,
             v.experimentId,
             v.trialId,
             fmt(v.metrics.validation.val_accuracy),
             v.createdAt,
-          ]),
-        ]);
+          ],
+        );
       });
     });
   model
@@ -433,10 +447,11 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       const c = ctx();
       await withMaster(program, c, async (m) => {
         const list = await m.listModels();
-        if (opts.json) return print(c, JSON.stringify(list));
-        table(c, [
-          ['NAME', 'VERSIONS', 'CREATED', 'DESCRIPTION'],
-          ...list.map((x) => [x.name, x.numVersions, x.createdAt, x.description]),
+        printList(c, opts.json, list, ['NAME', 'VERSIONS', 'CREATED', 'DESCRIPTION'], (x) => [
+          x.name,
+          x.numVersions,
+          x.createdAt,
+          x.description,
         ]);
       });
     });
