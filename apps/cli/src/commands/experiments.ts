@@ -79,14 +79,39 @@ export function experimentEvents(c: CliContext, metric: string) {
   };
 }
 
-/** Runs (embedded master) or follows (Determined) an experiment until it ends. */
+/**
+ * Runs (embedded master) or follows (Determined) an experiment until it ends, printing each trial's
+ * validations as they are reported.
+ */
 export async function followExperiment(
   c: CliContext,
   master: DeterminedClient,
   exp: Experiment,
   signal?: AbortSignal,
 ): Promise<Experiment> {
-  return master.waitForExperiment(exp.id, { onEvent: experimentEvents(c, exp.searcherMetric), signal });
+  const seen = new Map<number, number>();
+  const poll = async () => {
+    for (const t of await master.listTrials(exp.id).catch(() => [])) {
+      const v = t.latestValidation;
+      if (!v || seen.get(t.id) === v.stepsCompleted) continue;
+      seen.set(t.id, v.stepsCompleted);
+      const metric = v.metrics[exp.searcherMetric];
+      note(c, `trial ${t.id} validated at ${fmt(v.stepsCompleted)}: ${exp.searcherMetric} ${fmt(metric)}`);
+    }
+  };
+  const timer = setInterval(() => void poll(), 2000);
+  try {
+    return await master.waitForExperiment(exp.id, {
+      onEvent: (e) => {
+        // Validations are printed by the poll above, as they happen.
+        if (e.type !== 'validation') experimentEvents(c, exp.searcherMetric)(e);
+      },
+      signal,
+    });
+  } finally {
+    clearInterval(timer);
+    await poll();
+  }
 }
 
 /** An AbortSignal for Ctrl-C: trials are checkpointed and the experiment can resume with `activate`. */
