@@ -31,17 +31,22 @@ async function homeWithData() {
   return { home, commits };
 }
 
+/** The embedded master, running this app's trial entrypoint. */
+function masterFor(home: string) {
+  return createLocalDeterminedClient({
+    home,
+    trialRunner: {
+      command: process.execPath,
+      args: [entrypoint],
+      env: { FMNIST_HOME: home, FMNIST_WORKERS: '1' },
+    },
+  });
+}
+
 describe('a const experiment on the embedded master', () => {
   it('trains, validates, checkpoints with lineage and registers a loadable version', async () => {
     const { home, commits } = await homeWithData();
-    const master = createLocalDeterminedClient({
-      home,
-      trialRunner: {
-        command: process.execPath,
-        args: [entrypoint],
-        env: { FMNIST_HOME: home, FMNIST_WORKERS: '1' },
-      },
-    });
+    const master = masterFor(home);
     const config = `
 name: tiny-const
 hyperparameters: { global_batch_size: 32, learning_rate: 0.003, filters1: 8, filters2: 16, dense1: 32 }
@@ -89,14 +94,7 @@ max_restarts: 0
 
   it('fails the trial with a clear reason for an unknown hyperparameter', async () => {
     const { home } = await homeWithData();
-    const master = createLocalDeterminedClient({
-      home,
-      trialRunner: {
-        command: process.execPath,
-        args: [entrypoint],
-        env: { FMNIST_HOME: home, FMNIST_WORKERS: '1' },
-      },
-    });
+    const master = masterFor(home);
     const { experiment } = await master.createExperiment(`
 name: bad-hparam
 hyperparameters: { global_batch_size: 32, n_filters1: 8 }
