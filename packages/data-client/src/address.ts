@@ -1,4 +1,4 @@
-import { AddressError } from './errors.js';
+import { AddressError, DataClientError } from './errors.js';
 
 /** A parsed `repo@ref:/path`. `ref` is a branch name or a commit id; `path` is absolute and normalised. */
 export interface Address {
@@ -106,4 +106,18 @@ export function parseAddress(input: string, need: { ref?: boolean; path?: boolea
 
 export function formatAddress(a: Address): string {
   return `${a.repo}${a.ref ? `@${a.ref}` : ''}${a.path !== '/' ? `:${a.path}` : ''}`;
+}
+
+/** Where a put goes: files are put on a branch, never on a commit. */
+export function parsePutTarget(address: string): Address & { ref: string } {
+  const a = parseAddress(address, { ref: true });
+  const branch = a.ref as string;
+  if (isCommitId(branch)) {
+    throw new DataClientError(
+      'BAD_ADDRESS',
+      `"${address}": files are put on a branch, not on commit ${branch}`,
+      `e.g. ${a.repo}@master:${a.path}`,
+    );
+  }
+  return { ...a, ref: branch };
 }

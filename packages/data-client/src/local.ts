@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { checkName, formatAddress, isCommitId, parseAddress } from './address.js';
+import { checkName, formatAddress, isCommitId, parseAddress, parsePutTarget } from './address.js';
 import { DataClientError } from './errors.js';
 import {
   contentHashOf,
@@ -373,15 +373,8 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
       sources: PutSource | PutSource[],
       o: PutOptions = {},
     ): Promise<PutResult> {
-      const a = parseAddress(address, { ref: true });
-      const branch = a.ref as string;
-      if (isCommitId(branch)) {
-        throw new DataClientError(
-          'BAD_ADDRESS',
-          `"${address}": files are put on a branch, not on commit ${branch}`,
-          `e.g. ${a.repo}@master:${a.path}`,
-        );
-      }
+      const a = parsePutTarget(address);
+      const branch = a.ref;
       await repoMeta(a.repo);
       await prepare();
       await removeDeadTemps(tmpDir);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
-import { checkName, isCommitId, parseAddress } from './address.js';
+import { checkName, isCommitId, parseAddress, parsePutTarget } from './address.js';
 import { DataClientError, type DataClientErrorCode } from './errors.js';
 import { contentHashOf } from './internal/files.js';
 import { pfsPackageDefinition } from './internal/pfs-proto.js';
@@ -320,15 +320,8 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions): Dat
       sources: PutSource | PutSource[],
       o: PutOptions = {},
     ): Promise<PutResult> {
-      const a = parseAddress(address, { ref: true });
-      const branch = a.ref as string;
-      if (isCommitId(branch)) {
-        throw new DataClientError(
-          'BAD_ADDRESS',
-          `"${address}": files are put on a branch, not on commit ${branch}`,
-          `e.g. ${a.repo}@master:${a.path}`,
-        );
-      }
+      const a = parsePutTarget(address);
+      const branch = a.ref;
       await client.inspectRepo(a.repo);
       const entries = await expandSources(a.path, sources);
       let head: Msg | undefined;
