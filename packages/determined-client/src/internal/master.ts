@@ -64,17 +64,18 @@ interface Running {
 /** Experiments this process is running, so two waits in one process do not both schedule. */
 const runningHere = new Set<number>();
 
+// The abort listener goes when the sleep ends: a long experiment polls thousands of times.
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 function getExperimentRow(db: Db, id: number): ExperimentRow {
