@@ -42,11 +42,11 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
     model,
     name,
     version,
-    // Two batches of 16 alternate: one computes while the HTTP thread answers and reads the other.
-    maxBatchSize: options.maxBatchSize ?? 16,
-    maxWaitMs: options.maxWaitMs,
-    // The worker runs one batch at a time; a second in flight keeps it busy while the first is answered.
-    concurrency: options.concurrency ?? 2,
+    // Small batches, several in flight: the model thread always has the next one queued while the HTTP
+    // thread answers and reads the others.
+    maxBatchSize: options.maxBatchSize ?? 8,
+    maxWaitMs: options.maxWaitMs ?? 0,
+    concurrency: options.concurrency ?? 4,
     timeoutMs: options.timeoutMs,
     maxQueuedRows: options.maxQueuedRows,
     logger: options.logger,

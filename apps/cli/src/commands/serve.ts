@@ -44,7 +44,7 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
     .option('--model-dir <dir>', 'serve a saved model folder directly')
     .option('--port <port>', 'port to listen on (0 picks a free one)', port, 9000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--max-batch-size <n>', 'most images per model call', positiveInt('--max-batch-size'), 16)
+    .option('--max-batch-size <n>', 'most images per model call', positiveInt('--max-batch-size'), 8)
     .option('--max-wait-ms <ms>', 'how long a request may wait for others to share its batch', (v) =>
       Number(v),
     )
