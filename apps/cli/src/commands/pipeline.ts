@@ -106,7 +106,7 @@ async function trainStage(
   const raw = parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
   // Pin the data to the commits just made, so the experiment records exactly what it trained on.
   const config = stringify({ ...raw, data });
-  const concurrent = ((raw.searcher as { name?: string }) ?? {}).name !== 'single';
+  const concurrent = (raw.searcher as { name?: string } | undefined)?.name !== 'single';
   const runner = await trialRunner(c, concurrent);
   return withMaster(
     program,
