@@ -23,13 +23,20 @@ afterAll(async () => {
   await running?.close();
 });
 
+/** The parts of a Seldon answer these tests read. */
+interface SeldonReply {
+  data: { names: string[]; tensor: { shape: number[]; values: number[] }; ndarray: number[][] };
+  meta: { requestPath: Record<string, string> };
+  status: { status: number; reason: string };
+}
+
 async function post(path: string, body: unknown) {
   const res = await fetch(`${running.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as SeldonReply };
 }
 
 describe('serving a saved model', () => {
