@@ -1,5 +1,5 @@
-export type { DataSpec } from './data.js';
-export { DEFAULT_DATA, loadTrialData } from './data.js';
+export type { DataSpec, DataSplit } from './data.js';
+export { DEFAULT_DATA, loadDataSplit, loadTrialData } from './data.js';
 export type { TrialData, TrialOptions } from './trial.js';
 export { codeVersion, lengthInBatches, modelHyperparameters, runTrial } from './trial.js';
 

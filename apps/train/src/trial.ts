@@ -132,9 +132,8 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
         length: { batches: target },
         validateEveryBatches: validateEvery,
         workers: options.workers,
-        onTrainingMetrics: (m) => {
-          void ctx.report.training(steps(m.batches), { loss: m.loss, accuracy: m.accuracy });
-        },
+        onTrainingMetrics: (m) =>
+          ctx.report.training(steps(m.batches), { loss: m.loss, accuracy: m.accuracy }),
         onValidation: async (m) => {
           // Reported under both common names, so either works as the searcher's metric.
           const metrics: Record<string, number> = {
@@ -151,9 +150,13 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
           // Asking the master costs a round trip; ask every few hundred batches.
           if (++batchesSinceCheck < 200) return preempted;
           batchesSinceCheck = 0;
-          void ctx.shouldPreempt().then((p) => {
-            preempted = p;
-          });
+          // A master that does not answer this time is asked again later; training goes on meanwhile.
+          ctx.shouldPreempt().then(
+            (p) => {
+              preempted = p;
+            },
+            () => {},
+          );
           return preempted;
         },
       });

@@ -8,7 +8,7 @@ import { ModelError } from './errors.js';
 import { FlatAdam } from './flat-adam.js';
 import { type Hyperparameters, resolveHyperparameters } from './hyperparameters.js';
 import { WorkerPool } from './parallel.js';
-import { Replica, SHARDS } from './replica.js';
+import { PIXELS, Replica, SHARDS } from './replica.js';
 import { StepRunner } from './steps.js';
 import type {
   Evaluation,
@@ -20,8 +20,6 @@ import type {
   ValidationMetrics,
 } from './types.js';
 
-const PIXELS = INPUT_SHAPE[0] * INPUT_SHAPE[1] * INPUT_SHAPE[2];
-
 export interface TrainOptions {
   train: ImageSet;
   /** Evaluated at the end of each epoch and of the run. */
@@ -30,7 +28,7 @@ export interface TrainOptions {
   /** Validate every this many batches as well (Determined's min_validation_period). */
   validateEveryBatches?: number;
   onProgress?: (p: TrainingProgress) => void;
-  onTrainingMetrics?: (m: TrainingMetrics) => void;
+  onTrainingMetrics?: (m: TrainingMetrics) => void | Promise<void>;
   onValidation?: (m: ValidationMetrics) => void | Promise<void>;
   /** Checked between batches; training stops early when it returns true. */
   shouldStop?: () => boolean;
@@ -193,7 +191,7 @@ export class Classifier {
             accuracy: period.hits / period.seen,
           };
           this.metrics = { ...this.metrics, loss: lastTraining.loss, accuracy: lastTraining.accuracy };
-          options.onTrainingMetrics?.(lastTraining);
+          await options.onTrainingMetrics?.(lastTraining);
           period = { lossSum: 0, hits: 0, seen: 0 };
           if (options.validation) {
             const ev = this.evaluate(options.validation);

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { INPUT_SHAPE, NUM_CLASSES, setDropoutStream } from './architecture.js';
 
-const PIXELS = INPUT_SHAPE[0] * INPUT_SHAPE[1] * INPUT_SHAPE[2];
+/** Values in one input image. */
+export const PIXELS = INPUT_SHAPE[0] * INPUT_SHAPE[1] * INPUT_SHAPE[2];
 
 /**
  * Every batch is split into this many shards whose gradients are summed in a fixed order, whether
@@ -114,5 +115,3 @@ export function gatherBatch(
     y[i] = labels[src]!;
   }
 }
-
-export { PIXELS };

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import type { DataClient } from '@fmnist/data-client';
-import { readIdx } from '@fmnist/model/data';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -15,26 +14,11 @@ export interface VersionToTest {
   modelDir: string;
 }
 
-/** The test split from a data commit: normalised images, raw pixels for thumbnails, labels. */
+/** The test split of a data commit: normalised images, raw pixels for thumbnails, labels, and where from. */
 export async function loadTestSet(c: CliContext, client: DataClient, address: string) {
-  const at = address.includes('@') ? address : `${address}@master`;
-  const commit = await client.inspectCommit(at);
-  const { readablePath } = await import('@fmnist/data-client');
-  const cache = join(c.home, 'cache', 'pfs');
-  const imagesPath = await readablePath(
-    client,
-    `${commit.repo}@${commit.id}:/t10k-images-idx3-ubyte.gz`,
-    cache,
-  );
-  const labelsPath = await readablePath(
-    client,
-    `${commit.repo}@${commit.id}:/t10k-labels-idx1-ubyte.gz`,
-    cache,
-  );
-  const { toImageSet } = await import('@fmnist/model/data');
-  const [images, labels] = await Promise.all([readIdx(imagesPath), readIdx(labelsPath)]);
-  const set = toImageSet(images, labels, { images: imagesPath, labels: labelsPath });
-  return { ...set, pixels: images.data as Uint8Array, source: `${commit.repo}@${commit.id}`, commit };
+  const { loadDataSplit } = await import('@fmnist/train');
+  const split = await loadDataSplit(client, address, 't10k', join(c.home, 'cache', 'pfs'));
+  return { ...split.set, pixels: split.pixels, source: split.pinned };
 }
 
 /** Tests model versions on a data commit's test split and writes the report; the gate's verdict is in the result. */

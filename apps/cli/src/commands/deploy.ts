@@ -3,15 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createKubernetesDeployer,
-  createLocalDeployer,
-  type DeploymentInfo,
-  type DeployProgress,
-  seldonDeployment,
-  toYaml,
-  writeBuildContext,
-} from '@fmnist/deployer';
+import type { DeploymentInfo, DeployProgress } from '@fmnist/deployer';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -86,7 +78,15 @@ function describeInfo(i: DeploymentInfo): string {
   return `${i.name}: ${i.model} v${i.version}${canary} ${i.state}${where ? ` at ${where}` : ''}${prev}`;
 }
 
-function deployerFor(ctx: CliContext, t: Target, o: { namespace?: string; timeout?: number; port?: number }) {
+/** The Kubernetes client takes a moment to load; only deploy commands pay for it. */
+const loadDeployer = () => import('@fmnist/deployer');
+
+async function deployerFor(
+  ctx: CliContext,
+  t: Target,
+  o: { namespace?: string; timeout?: number; port?: number },
+) {
+  const { createKubernetesDeployer, createLocalDeployer } = await loadDeployer();
   if (t === 'kubernetes') {
     return createKubernetesDeployer({
       ...(o.namespace ? { namespace: o.namespace } : {}),
@@ -216,6 +216,8 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
           throw new UsageError(`-o must be yaml or json, got "${o.output}"`);
         }
         const pinned = await pinVersion(program, c, o, !o.dryRun && o.target === 'local');
+        const { createKubernetesDeployer, createLocalDeployer, seldonDeployment, toYaml } =
+          await loadDeployer();
         if (o.dryRun) {
           if (o.canary !== undefined && o.stableVersion === undefined) {
             throw new UsageError(
@@ -301,6 +303,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
           );
         }
         const staging = await mkdtemp(join(tmpdir(), 'fmnist-context-'));
+        const { writeBuildContext } = await loadDeployer();
         try {
           const manifest = await writeBuildContext({
             serverFiles: await serverFiles(staging),
@@ -330,7 +333,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
     .option('--json', 'print as JSON')
     .action(async (o: { target: Target; namespace: string; json?: boolean }) => {
       const c = ctx();
-      const all = await deployerFor(c, o.target, o).list();
+      const all = await (await deployerFor(c, o.target, o)).list();
       if (o.json) return print(c, JSON.stringify(all));
       if (all.length === 0) return print(c, `no ${o.target} deployments`);
       for (const i of all) print(c, describeInfo(i));
@@ -343,7 +346,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
       .description('stop and remove a deployment'),
   ).action(async (name: string, o: { target: Target; namespace: string }) => {
     const c = ctx();
-    await deployerFor(c, o.target, o).delete(name);
+    await (await deployerFor(c, o.target, o)).delete(name);
     print(c, `deleted ${name}`);
   });
 
@@ -360,7 +363,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
     )
     .action(async (name: string, o: { target: Target; namespace: string; timeout?: number }) => {
       const c = ctx();
-      const info = await deployerFor(c, o.target, o).rollback(name, { onProgress: progress(c) });
+      const info = await (await deployerFor(c, o.target, o)).rollback(name, { onProgress: progress(c) });
       print(c, `rolled back ${describeInfo(info)}`);
     });
 }

@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { DeterminedClient, Experiment, ExperimentEvent, ModelVersion } from '@fmnist/determined-client';
+import type {
+  DeterminedClient,
+  Experiment,
+  ExperimentEvent,
+  ModelVersion,
+  Trial,
+} from '@fmnist/determined-client';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -36,6 +42,25 @@ function printList<T>(
 ): void {
   if (json) print(c, JSON.stringify(items));
   else table(c, [header, ...items.map(row)]);
+}
+
+/** Trials as JSON, or a table with their searcher metric. */
+function printTrials(c: CliContext, json: boolean | undefined, trials: Trial[], metric: string): void {
+  printList(
+    c,
+    json,
+    trials,
+    ['TRIAL', 'STATE', 'STEPS', metric.toUpperCase(), 'RESTARTS', 'CHECKPOINT', 'HYPERPARAMETERS'],
+    (t) => [
+      t.id,
+      t.state,
+      fmt(t.stepsCompleted),
+      fmt(t.searcherMetricValue ?? undefined),
+      t.restarts,
+      t.latestCheckpoint,
+      JSON.stringify(t.hparams),
+    ],
+  );
 }
 
 const fmt = (v: unknown) =>
@@ -271,26 +296,7 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
         const [exp, trials] = await Promise.all([m.getExperiment(expId), m.listTrials(expId)]);
         if (opts.json) return print(c, JSON.stringify({ ...exp, trials }));
         describeExperiment(c, exp);
-        table(c, [
-          [
-            'TRIAL',
-            'STATE',
-            'STEPS',
-            exp.searcherMetric.toUpperCase(),
-            'RESTARTS',
-            'CHECKPOINT',
-            'HYPERPARAMETERS',
-          ],
-          ...trials.map((t) => [
-            t.id,
-            t.state,
-            fmt(t.stepsCompleted),
-            fmt(t.searcherMetricValue ?? undefined),
-            t.restarts,
-            t.latestCheckpoint,
-            JSON.stringify(t.hparams),
-          ]),
-        ]);
+        printTrials(c, false, trials, exp.searcherMetric);
       });
     });
 
@@ -347,21 +353,8 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
     .action(async (expId: number, opts: { json?: boolean }) => {
       const c = ctx();
       await withMaster(program, c, async (m) => {
-        const trials = await m.listTrials(expId);
-        printList(
-          c,
-          opts.json,
-          trials,
-          ['TRIAL', 'STATE', 'STEPS', 'BEST', 'CHECKPOINT', 'HYPERPARAMETERS'],
-          (t) => [
-            t.id,
-            t.state,
-            fmt(t.stepsCompleted),
-            fmt(t.searcherMetricValue ?? undefined),
-            t.latestCheckpoint,
-            JSON.stringify(t.hparams),
-          ],
-        );
+        const [exp, trials] = await Promise.all([m.getExperiment(expId), m.listTrials(expId)]);
+        printTrials(c, opts.json, trials, exp.searcherMetric);
       });
     });
 

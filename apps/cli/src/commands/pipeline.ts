@@ -8,9 +8,12 @@ import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatDuration } from '../progress.js';
 import { fetchVersionArtifacts, trialRunner, versionFacts, withMaster } from '../registry.js';
+import { writeFileAtomic } from '../write.js';
 import { runGate } from './citest.js';
 import { fetchDataset, printDatasetSummary } from './data.js';
+import { followExperiment } from './experiments.js';
 import { openDataClient, putDataset } from './pfs.js';
+import { serveUntilStopped } from './serve.js';
 
 export const MODEL_NAME = 'fashion-classifier';
 
@@ -40,7 +43,6 @@ async function readState(file: string): Promise<PipelineState> {
 }
 
 async function saveState(file: string, state: PipelineState): Promise<void> {
-  const { writeFileAtomic } = await import('../write.js');
   await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
 }
 
@@ -127,7 +129,6 @@ async function trainStage(
         if (exp && exp.state !== 'ERROR' && exp.state !== 'CANCELED' && exp.state !== 'DELETED') {
           note(c, `resuming experiment ${exp.id} from its last checkpoints`);
           await master.activateExperiment(exp.id);
-          const { followExperiment } = await import('./experiments.js');
           return followExperiment(c, master, exp);
         }
       }
@@ -136,7 +137,6 @@ async function trainStage(
       state.experiment = { id: exp.id, data, config: configFile };
       await saveState(join(c.home, 'pipeline.json'), state);
       note(c, `experiment ${exp.id} (${exp.name}) on ${data.train}`);
-      const { followExperiment } = await import('./experiments.js');
       const done = await followExperiment(c, master, exp);
       if (done.state !== 'COMPLETED')
         throw new Error(
@@ -264,15 +264,7 @@ export async function runPipeline(program: Command, c: CliContext, o: PipelineOp
     c,
     `serving ${MODEL_NAME} version ${registered.version.version} (test accuracy ${(state.test.accuracy * 100).toFixed(2)}%)`,
   );
-  print(c, `  predictions: POST ${running.url}/seldon/default/${MODEL_NAME}/api/v1.0/predictions`);
-  print(c, `  swagger:     ${running.url}/api/v1.0/doc/`);
-  print(c, `  report:      ${join(gate.reportDir, 'report.html')}`);
-  print(c, '  Ctrl-C stops the server.');
-  await new Promise<void>((done) => {
-    const stop = () => running.close().then(done, done);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await serveUntilStopped(c, running, MODEL_NAME, false, [['report', join(gate.reportDir, 'report.html')]]);
   return 0;
 }
 

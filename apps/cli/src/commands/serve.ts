@@ -35,6 +35,32 @@ const port = (v: string): number => {
   return n;
 };
 
+/** Prints where the model answers (unless `quiet`), then serves until Ctrl-C, finishing in-flight requests. */
+export async function serveUntilStopped(
+  c: CliContext,
+  running: { url: string; close(): Promise<void> },
+  name: string,
+  quiet = false,
+  extra: [string, string][] = [],
+): Promise<void> {
+  if (!quiet) {
+    print(c, `  predictions: POST ${running.url}/seldon/default/${name}/api/v1.0/predictions`);
+    print(c, `               POST ${running.url}/api/v1.0/predictions`);
+    print(c, `  swagger:     ${running.url}/api/v1.0/doc/`);
+    print(c, `  metrics:     ${running.url}/metrics`);
+    for (const [label, value] of extra) print(c, `  ${`${label}:`.padEnd(12)} ${value}`);
+    print(c, '  Ctrl-C stops the server after in-flight requests finish.');
+  }
+  await new Promise<void>((done) => {
+    const stop = () => {
+      note(c, 'stopping: finishing in-flight requests');
+      running.close().then(done, done);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
 export function registerServe(program: Command, ctx: () => CliContext): void {
   program
     .command('serve')
@@ -79,38 +105,14 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
             c,
             JSON.stringify({ url: base, startSeconds: running.startSeconds, backend: running.backend }),
           );
-        else {
+        else
           print(
             c,
             `serving ${target.name} version ${target.version} (${running.backend}) — ready in ${running.startSeconds.toFixed(2)} s`,
           );
-          print(c, `  predictions: POST ${base}/api/v1.0/predictions`);
-          print(c, `               POST ${base}/seldon/default/${target.name}/api/v1.0/predictions`);
-          print(c, `  swagger:     ${base}/api/v1.0/doc/`);
-          print(c, `  metrics:     ${base}/metrics`);
-          print(c, '  Ctrl-C stops the server after in-flight requests finish.');
-        }
-        await new Promise<void>((done) => {
-          const stop = () => {
-            note(c, 'stopping: finishing in-flight requests');
-            running.close().then(done, done);
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await serveUntilStopped(c, running, target.name, opts.json);
       },
     );
-}
-
-/** The Seldon example request: one 28×28 image as a tensor. */
-export function exampleTensorRequest(): {
-  data: { names: string[]; tensor: { shape: number[]; values: number[] } };
-} {
-  const values = Array.from(
-    { length: 784 },
-    (_, i) => ((i * 37) % 256) * (((i % 28) + Math.floor(i / 28)) % 3 === 0 ? 1 : 0),
-  );
-  return { data: { names: ['feature1'], tensor: { shape: [28, 28], values } } };
 }
 
 /** Starts `fmnist serve` in a child process (so load and server do not share a core) and waits for it. */
@@ -168,10 +170,10 @@ export function registerBenchServe(bench: Command, ctx: () => CliContext): void 
       const server = await startServeProcess(['--model-dir', dir]);
       const readySeconds = (performance.now() - started) / 1000;
       try {
-        const { benchServer } = await import('@fmnist/seldon-wrapper/bench');
+        const { benchServer, examplePayload } = await import('@fmnist/seldon-wrapper/bench');
         const r = await benchServer({
           url: `${server.url}/api/v1.0/predictions`,
-          body: exampleTensorRequest(),
+          body: examplePayload(),
           connections: opts.connections,
           durationSeconds: opts.duration,
         });
