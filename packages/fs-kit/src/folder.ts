@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FsKitError } from './errors.js';
+import { tempPathFor } from './temp.js';
+import { syncDir } from './write.js';
+
+async function syncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) await syncTree(full);
+    else if (entry.isFile()) {
+      const handle = await open(full, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+  await syncDir(dir);
+}
+
+/** The folder a replaced `dir` points at now, or undefined when it is absent (or a plain folder). */
+async function currentVersion(dir: string): Promise<{ kind: 'absent' | 'folder' | 'link'; target?: string }> {
+  const st = await lstat(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (!st) return { kind: 'absent' };
+  if (st.isSymbolicLink()) return { kind: 'link', target: await readlink(dir) };
+  if (st.isDirectory()) return { kind: 'folder' };
+  throw new FsKitError(
+    'NOT_A_FOLDER',
+    `${dir} exists and is not a folder`,
+    'move it away or pick another path',
+  );
+}
+
+/**
+ * Replaces the folder `dir` with one that `fill` writes, whole or not at all, and with no moment where
+ * `dir` is missing. `fill` writes into an empty staging folder beside `dir`; every file in it is fsynced;
+ * then `dir` — a link to a hidden sibling folder `.<name>@<id>` — is switched to it by one rename, and the
+ * previous folder removed. Readers see the old folder or the new one, never none and never a part. When
+ * `fill` throws, `dir` is unchanged and the staging folder is removed.
+ *
+ * A `dir` that is a plain folder from before is moved aside and linked in one rename later, the only
+ * moment it is absent; from then on replacements are atomic.
+ */
+export async function replaceDir(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true });
+  const staging = tempPathFor(dir);
+  await mkdir(staging);
+  const versionName = `.${basename(dir)}@${randomBytes(6).toString('hex')}`;
+  try {
+    await fill(staging);
+    await syncTree(staging);
+    await rename(staging, join(parent, versionName));
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  const before = await currentVersion(dir);
+  const link = tempPathFor(dir);
+  // A relative link keeps working when the parent folder is moved or mounted elsewhere.
+  await symlink(versionName, link, process.platform === 'win32' ? 'junction' : 'dir');
+  let aside: string | undefined;
+  if (before.kind === 'folder') {
+    aside = tempPathFor(dir);
+    await rename(dir, aside);
+  }
+  await rename(link, dir);
+  await syncDir(parent);
+  if (aside) await rm(aside, { recursive: true, force: true });
+  // Only a folder this function made is removed; a link someone else set up keeps its target.
+  const ours = before.target?.startsWith(`.${basename(dir)}@`) && !before.target.includes('/');
+  if (before.kind === 'link' && ours && before.target !== versionName)
+    await rm(join(parent, before.target as string), { recursive: true, force: true });
+}

@@ -1,0 +1,101 @@
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { replaceDir, writeFileAtomic, writeFilesAtomic } from '../src/index.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fs-kit-write-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('writeFileAtomic', () => {
+  it('creates the folder, replaces the content and leaves no temporary file', async () => {
+    const file = join(dir, 'a', 'b', 'state.json');
+    await writeFileAtomic(file, '{"v":1}\n');
+    await writeFileAtomic(file, new TextEncoder().encode('{"v":2}\n'));
+    expect(await readFile(file, 'utf8')).toBe('{"v":2}\n');
+    expect(await readdir(join(dir, 'a', 'b'))).toEqual(['state.json']);
+  });
+
+  it('keeps the old content when the write fails', async () => {
+    const file = join(dir, 'state.json');
+    await writeFileAtomic(file, 'old');
+    await expect(writeFileAtomic(file, 'new', { mode: Number.NaN })).rejects.toThrow();
+    expect(await readFile(file, 'utf8')).toBe('old');
+    expect(await readdir(dir)).toEqual(['state.json']);
+  });
+});
+
+describe('writeFilesAtomic', () => {
+  it('writes a set of files and keeps what else the folder holds', async () => {
+    await writeFile(join(dir, 'keep.txt'), 'mine');
+    await writeFilesAtomic(dir, [
+      { name: 'report.json', render: () => '{}' },
+      { name: 'report.md', render: () => '# report' },
+    ]);
+    expect((await readdir(dir)).sort()).toEqual(['keep.txt', 'report.json', 'report.md']);
+  });
+
+  it('leaves the previous set untouched when one file cannot be rendered', async () => {
+    await writeFilesAtomic(dir, [
+      { name: 'report.json', render: () => 'v1' },
+      { name: 'report.md', render: () => 'v1' },
+    ]);
+    const failing = writeFilesAtomic(dir, [
+      { name: 'report.json', render: () => 'v2' },
+      {
+        name: 'report.md',
+        render: () => {
+          throw new Error('template broke');
+        },
+      },
+    ]);
+    await expect(failing).rejects.toThrow('template broke');
+    expect(await readFile(join(dir, 'report.json'), 'utf8')).toBe('v1');
+    expect((await readdir(dir)).sort()).toEqual(['report.json', 'report.md']);
+  });
+});
+
+describe('replaceDir', () => {
+  it('swaps a whole folder in, and the folder is there at every step of a replacement', async () => {
+    const target = join(dir, 'model');
+    await replaceDir(target, async (staging) => {
+      await writeFile(join(staging, 'model.json'), 'v1');
+    });
+    expect(await readFile(join(target, 'model.json'), 'utf8')).toBe('v1');
+    await replaceDir(target, async (staging) => {
+      // While the new folder is being written, readers still see the old one whole.
+      expect(await readFile(join(target, 'model.json'), 'utf8')).toBe('v1');
+      await writeFile(join(staging, 'model.json'), 'v2');
+      await writeFile(join(staging, 'weights.bin'), 'w');
+    });
+    expect((await readdir(target)).sort()).toEqual(['model.json', 'weights.bin']);
+    // The old version is gone: one link and the folder it points at.
+    const link = await readlink(target);
+    expect((await readdir(dir)).sort()).toEqual([link, 'model'].sort());
+  });
+
+  it('leaves the folder as it was when filling it fails', async () => {
+    const target = join(dir, 'model');
+    await replaceDir(target, (staging) => writeFile(join(staging, 'model.json'), 'v1'));
+    const before = (await readdir(dir)).sort();
+    await expect(
+      replaceDir(target, async (staging) => {
+        await writeFile(join(staging, 'model.json'), 'half');
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow('disk full');
+    expect(await readFile(join(target, 'model.json'), 'utf8')).toBe('v1');
+    expect((await readdir(dir)).sort()).toEqual(before);
+  });
+
+  it('replaces a plain folder from before', async () => {
+    const target = join(dir, 'model');
+    await writeFileAtomic(join(target, 'old.json'), 'old');
+    await replaceDir(target, (staging) => writeFile(join(staging, 'new.json'), 'new'));
+    expect(await readdir(target)).toEqual(['new.json']);
+    expect(await readdir(dir)).toHaveLength(2);
+  });
+});
