@@ -1,3 +1,3 @@
 import { build } from '../../tsup.shared';
 
-export default build(['src/index.ts']);
+export default build(['src/index.ts', 'src/bin.ts']);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { writeFilesAtomic } from '@fmnist/fs-kit';
 import { GateError } from './errors.js';
 import { formatRatio, formatThreshold, shortfallMessage } from './internal/format.js';
 import { renderHtml } from './internal/html.js';
@@ -7,7 +7,6 @@ import { renderJunit } from './internal/junit.js';
 import { renderMarkdown } from './internal/markdown.js';
 import { evaluate, NUM_CLASSES } from './internal/metrics.js';
 import { encodeGrayPng, pixelsFromNormalised } from './internal/png.js';
-import { writeFilesAtomically } from './internal/write.js';
 import type {
   AccuracyGateOptions,
   GateFailure,
@@ -76,7 +75,7 @@ export async function runAccuracyGate(opts: AccuracyGateOptions): Promise<GateRe
     return uri;
   };
   try {
-    await writeFilesAtomically(reportDir, [
+    await writeFilesAtomic(reportDir, [
       { name: 'report.json', render: () => `${JSON.stringify(report, jsonSafe, 2)}\n` },
       { name: 'report.md', render: () => renderMarkdown(report) },
       { name: 'report.html', render: () => renderHtml(report, thumbnail) },

@@ -7,6 +7,14 @@ export {
   runAccuracyGate,
 } from './gate.js';
 export { CLASS_NAMES } from './internal/metrics.js';
+export {
+  assertGatePassed,
+  type GateRunOptions,
+  loadTestSet,
+  runGate,
+  type VersionToTest,
+  versionsFromFolders,
+} from './run.js';
 export type {
   AccuracyGateOptions,
   ClassMetrics,

@@ -1,10 +1,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   formatGateSummary,
   GateError,
+  type GateModel,
   type GateReport,
   gateExitCode,
   REPORT_FILES,
@@ -221,8 +222,44 @@ describe('report files', () => {
     // Every T-shirt/top is predicted as Trouser: recall 0, and Trouser's precision halves.
     expect(v.perClass[0]).toMatchObject({ precision: null, recall: 0 });
     expect(v.perClass[1]).toMatchObject({ precision: 0.5, recall: 1 });
-    expect(v.timings.loadMs).toBeGreaterThanOrEqual(0);
-    expect(v.timings.imagesPerSecond).toBeGreaterThan(0);
+  });
+
+  it('report.json times loading and predicting each version, and the images per second that makes', async () => {
+    // The clock is the test's: loading takes 40 ms and predicting the 200 images 25 ms of it.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const model = fakeModel();
+      const timed: GateModel = {
+        predictProbabilities: (images, count) => {
+          vi.advanceTimersByTime(25);
+          return model.predictProbabilities(images, count);
+        },
+        dispose: () => model.dispose(),
+      };
+      const dir = await tempDir();
+      await runAccuracyGate({
+        model: 'fashion-classifier',
+        versions: [
+          {
+            version: 1,
+            metadata: {},
+            load: async () => {
+              vi.advanceTimersByTime(40);
+              return timed;
+            },
+          },
+        ],
+        testSet,
+        reportDir: dir,
+      });
+      expect((await readJson(dir)).versions[0]!.timings).toEqual({
+        loadMs: 40,
+        predictMs: 25,
+        imagesPerSecond: 8000,
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('report.md has the versions table, the metadata and the per-class table', async () => {

@@ -1,7 +1,8 @@
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { access, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DeterminedClient, ModelVersion, TrialRunner } from '@fmnist/determined-client';
+import { replaceDir } from '@fmnist/fs-kit';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
@@ -71,23 +72,18 @@ export interface ResolvedVersion {
 }
 
 export async function fetchVersionArtifacts(
-  c: CliContext,
+  c: { home: string },
   master: DeterminedClient,
   v: ModelVersion,
 ): Promise<string> {
   const dir = join(c.home, 'cache', 'checkpoints', v.checkpoint.uuid);
   try {
     await access(join(dir, 'metadata.json'));
-    return dir;
+    return await realpath(dir);
   } catch {
-    // Checkpoints never change, so a complete copy is reused; a partial one is replaced.
-    const tmp = `${dir}.partial-${process.pid}`;
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(join(c.home, 'cache', 'checkpoints'), { recursive: true });
-    await master.downloadCheckpoint(v.checkpoint.uuid, tmp);
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
-    return dir;
+    // Checkpoints never change, so a complete copy is reused; a partial one is replaced whole. The real
+    // folder is returned, so copying it (a build context) copies files rather than a link.
+    return replaceDir(dir, (staging) => master.downloadCheckpoint(v.checkpoint.uuid, staging).then(() => {}));
   }
 }
 

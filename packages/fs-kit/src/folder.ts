@@ -46,8 +46,11 @@ async function currentVersion(dir: string): Promise<{ kind: 'absent' | 'folder' 
  *
  * A `dir` that is a plain folder from before is moved aside and linked in one rename later, the only
  * moment it is absent; from then on replacements are atomic.
+ *
+ * Returns the real folder now behind `dir`. Hand that to code that copies the folder: `fs.cp` copies a
+ * link as a link unless told `dereference: true`.
  */
-export async function replaceDir(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
+export async function replaceDir(dir: string, fill: (staging: string) => Promise<void>): Promise<string> {
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
   const staging = tempPathFor(dir);
@@ -77,4 +80,5 @@ export async function replaceDir(dir: string, fill: (staging: string) => Promise
   const ours = before.target?.startsWith(`.${basename(dir)}@`) && !before.target.includes('/');
   if (before.kind === 'link' && ours && before.target !== versionName)
     await rm(join(parent, before.target as string), { recursive: true, force: true });
+  return join(parent, versionName);
 }

@@ -61,10 +61,11 @@ describe('writeFilesAtomic', () => {
 describe('replaceDir', () => {
   it('swaps a whole folder in, and the folder is there at every step of a replacement', async () => {
     const target = join(dir, 'model');
-    await replaceDir(target, async (staging) => {
+    const real = await replaceDir(target, async (staging) => {
       await writeFile(join(staging, 'model.json'), 'v1');
     });
     expect(await readFile(join(target, 'model.json'), 'utf8')).toBe('v1');
+    expect(await readFile(join(real, 'model.json'), 'utf8')).toBe('v1');
     await replaceDir(target, async (staging) => {
       // While the new folder is being written, readers still see the old one whole.
       expect(await readFile(join(target, 'model.json'), 'utf8')).toBe('v1');

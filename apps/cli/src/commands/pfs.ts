@@ -8,7 +8,6 @@ import {
   type PutSource,
   parseAddress,
 } from '@fmnist/data-client';
-import type { FetchResult } from '@fmnist/model/data';
 import type { Command } from 'commander';
 import { type CliContext, print } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -50,32 +49,6 @@ export async function putWithProgress(
   } finally {
     bar.done();
   }
-}
-
-/**
- * Puts the fetched Fashion-MNIST into fmnist-train-raw and fmnist-test-raw (created when absent);
- * unchanged files make no new commit. Returns each repo's head commit.
- */
-export async function putDataset(c: CliContext, client: DataClient, ds: FetchResult) {
-  const out: { repo: string; commit: string; created: boolean }[] = [];
-  for (const [repo, files] of [
-    ['fmnist-train-raw', [ds.files.trainImages, ds.files.trainLabels]],
-    ['fmnist-test-raw', [ds.files.testImages, ds.files.testLabels]],
-  ] as const) {
-    await client.createRepo(repo, {
-      ifAbsent: true,
-      description: `Fashion-MNIST ${repo.includes('train') ? 'training' : 'test'} set (IDX, gzipped)`,
-    });
-    const r = await putWithProgress(
-      c,
-      client,
-      `${repo}@master:/`,
-      files.map((file) => ({ file })),
-      true,
-    );
-    out.push({ repo, commit: r.commit.id, created: r.created });
-  }
-  return out;
 }
 
 const table = (rows: string[][]) => {
