@@ -1,45 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bandImageSet, bandLabel } from '@fmnist/test-fixtures';
 import { afterEach } from 'vitest';
 import type { GateModel, TestSet, VersionInput } from '../src/index.js';
 
-const SIZE = 28 * 28;
-
 /**
- * `count` images whose label is `i % 10`; each image is a bright horizontal band at a row that
- * encodes its label, over a faint diagonal texture, so thumbnails differ and a fake model can read them.
+ * `count` images whose label is `i % 10`, each a bright band at the rows of its label over seeded noise
+ * (the shared band dataset), so thumbnails differ and a fake model can read them.
  */
 export function syntheticTestSet(count: number, source = 'fmnist-test-raw@0123abcd'): TestSet {
-  const pixels = new Uint8Array(count * SIZE);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const label = i % 10;
-    labels[i] = label;
-    for (let y = 0; y < 28; y++)
-      for (let x = 0; x < 28; x++) {
-        const band = y >= 3 + label * 2 && y < 5 + label * 2 && x >= 4 && x < 24;
-        pixels[i * SIZE + y * 28 + x] = band ? 230 : (x + y + i) % 9 === 0 ? 40 : 0;
-      }
-  }
-  const images = new Float32Array(pixels.length);
-  for (let j = 0; j < pixels.length; j++) images[j] = pixels[j]! / 255;
+  const { images, pixels, labels } = bandImageSet(count);
   return { images, pixels, labels, count, source };
-}
-
-/** Reads the label from the band's row, as syntheticTestSet drew it. */
-function readLabel(images: Float32Array, i: number): number {
-  let best = 0;
-  let bestSum = -1;
-  for (let c = 0; c < 10; c++) {
-    let sum = 0;
-    for (let x = 0; x < 28; x++) sum += images[i * SIZE + (3 + c * 2) * 28 + x]!;
-    if (sum > bestSum) {
-      bestSum = sum;
-      best = c;
-    }
-  }
-  return best;
 }
 
 export interface FakeModelOptions {
@@ -58,7 +30,7 @@ export function fakeModel(opts: FakeModelOptions = {}): GateModel & { disposed: 
     predictProbabilities(images, count) {
       const out = new Float32Array(count * 10);
       for (let i = 0; i < count; i++) {
-        const label = readLabel(images, i);
+        const label = bandLabel(images, i);
         const predicted = wrong(i) ? (label + 1) % 10 : label;
         const q = confidence(i);
         for (let c = 0; c < 10; c++) out[i * 10 + c] = c === predicted ? q : (1 - q) / 9;

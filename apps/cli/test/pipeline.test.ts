@@ -1,76 +1,66 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeIdx } from '@fmnist/model/data';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { writeBandsDataset } from '@fmnist/test-fixtures';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 
-let home: string;
-let dataDir: string;
-let config: string;
+const homes: string[] = [];
+afterEach(async () => {
+  await Promise.all(homes.splice(0).map((h) => rm(h, { recursive: true, force: true })));
+});
 
-/** Four IDX files where each class lights up its own band of rows: learnable in a few batches. */
-async function writeTinyDataset(dir: string) {
-  for (const [prefix, count] of [
-    ['train', 192],
-    ['t10k', 80],
-  ] as const) {
-    const images = new Uint8Array(count * 784);
-    const labels = new Uint8Array(count);
-    for (let i = 0; i < count; i++) {
-      labels[i] = i % 10;
-      for (let p = 0; p < 784; p++) {
-        const row = Math.floor(p / 28);
-        images[i * 784 + p] = row >= (i % 10) * 2 + 4 && row < (i % 10) * 2 + 6 ? 220 : (i * 7 + p) % 40;
-      }
-    }
-    await writeIdx(
-      join(dir, `${prefix}-images-idx3-ubyte.gz`),
-      { dtype: 'uint8', shape: [count, 28, 28], data: images },
-      { gzip: true },
-    );
-    await writeIdx(
-      join(dir, `${prefix}-labels-idx1-ubyte.gz`),
-      { dtype: 'uint8', shape: [count], data: labels },
-      { gzip: true },
-    );
-  }
-}
-
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'fmnist-pipeline-'));
-  dataDir = join(home, 'idx');
-  await (await import('node:fs/promises')).mkdir(dataDir);
-  await writeTinyDataset(dataDir);
-  config = join(home, 'tiny.yaml');
+/**
+ * A fresh home of its own for each case, holding a tiny band dataset (learnable in a few batches) and an
+ * experiment config that trains `batches` batches, so no case depends on what another left.
+ */
+async function freshHome(batches = 24) {
+  const home = await mkdtemp(join(tmpdir(), 'fmnist-pipeline-'));
+  homes.push(home);
+  const dataDir = await writeBandsDataset(join(home, 'idx'), { train: 192, test: 80 });
+  const config = join(home, 'tiny.yaml');
   await writeFile(
     config,
     `name: tiny
 hyperparameters: { global_batch_size: 32, learning_rate: 0.003, filters1: 8, filters2: 16, dense1: 32 }
-searcher: { name: single, metric: val_accuracy, smaller_is_better: false, max_length: { batches: 18 } }
+searcher: { name: single, metric: val_accuracy, smaller_is_better: false, max_length: { batches: ${batches} } }
 max_restarts: 0
 `,
   );
-});
-afterAll(() => rm(home, { recursive: true, force: true }));
+  const pipeline = (minAccuracy: string, ...extra: string[]) =>
+    runCli(
+      home,
+      'pipeline',
+      '--data-dir',
+      dataDir,
+      '--config',
+      config,
+      '--no-serve',
+      '--min-accuracy',
+      minAccuracy,
+      ...extra,
+    );
+  return { home, pipeline };
+}
 
-const pipeline = (...extra: string[]) =>
-  runCli(
-    home,
-    'pipeline',
-    '--data-dir',
-    dataDir,
-    '--config',
-    config,
-    '--no-serve',
-    '--min-accuracy',
-    '0.8',
-    ...extra,
-  );
+/** Runs the fmnist-ci-test bin of @fmnist/ci-test, as CI would, on a saved model folder. */
+function ciTestBin(...argv: string[]) {
+  const bin = fileURLToPath(new URL('../node_modules/@fmnist/ci-test/dist/bin.js', import.meta.url));
+  const r = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function registeredModelDir(home: string): Promise<string> {
+  const state = JSON.parse(await readFile(join(home, 'pipeline.json'), 'utf8'));
+  return join(home, 'cache', 'checkpoints', state.registered.checkpoint);
+}
 
 describe('fmnist pipeline', () => {
   it('goes from data to a tested, registered version, and a re-run reuses everything', async () => {
-    const first = await pipeline();
+    const { home, pipeline } = await freshHome();
+    const first = await pipeline('0.8');
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/fmnist-train-raw@\w+ \(new commit\)/);
     expect(first.stdout).toMatch(/fashion-classifier version 1: checkpoint/);
@@ -80,7 +70,7 @@ describe('fmnist pipeline', () => {
     );
     expect(report.versions[0].metrics.accuracy).toBeGreaterThanOrEqual(0.8);
 
-    const again = await pipeline();
+    const again = await pipeline('0.8');
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/fmnist-train-raw@\w+ \(unchanged\)/);
     expect(again.stderr).toMatch(/already trained on this data; reusing it/);
@@ -94,31 +84,51 @@ describe('fmnist pipeline', () => {
       (await runCli(home, 'model', 'list-versions', 'fashion-classifier', '--json')).stdout,
     );
     expect(versions).toHaveLength(1);
+
+    // The gate's own entrypoint reaches the same verdict on the registered model's folder.
+    const gate = ciTestBin(
+      '--home',
+      home,
+      '--model-dir',
+      await registeredModelDir(home),
+      '--min-accuracy',
+      '0.8',
+      '--report',
+      join(home, 'bin-report'),
+      '--json',
+    );
+    expect(gate.code, gate.stderr).toBe(0);
+    expect(JSON.parse(gate.stdout)).toMatchObject({ passed: true, failures: [] });
+    const binReport = JSON.parse(await readFile(join(home, 'bin-report', 'report.json'), 'utf8'));
+    expect(binReport.versions[0].metrics.accuracy).toBe(report.versions[0].metrics.accuracy);
   });
 
   it('trains again only when asked', async () => {
-    const r = await pipeline('--retrain');
+    const { home, pipeline } = await freshHome();
+    const first = await pipeline('0.8');
+    expect(first.code, first.stderr).toBe(0);
+    const r = await pipeline('0.8', '--retrain');
     expect(r.code, r.stderr).toBe(0);
     const experiments = JSON.parse((await runCli(home, 'experiment', 'list', '--json')).stdout);
     expect(experiments).toHaveLength(2);
   });
 
   it('stops at the gate with exit 1 and says which stage failed', async () => {
-    const barely = join(home, 'one-batch.yaml');
-    await writeFile(barely, (await readFile(config, 'utf8')).replace('batches: 18', 'batches: 1'));
-    const r = await runCli(
-      home,
-      'pipeline',
-      '--data-dir',
-      dataDir,
-      '--config',
-      barely,
-      '--no-serve',
-      '--min-accuracy',
-      '0.99',
-    );
+    const { home, pipeline } = await freshHome(1);
+    const r = await pipeline('0.99');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/✖ test: accuracy gate ≥ 0.99 failed/);
     expect(r.stderr).toMatch(/below the accuracy threshold/);
+
+    const gate = ciTestBin(
+      '--home',
+      home,
+      '--model-dir',
+      await registeredModelDir(home),
+      '--min-accuracy',
+      '0.99',
+    );
+    expect(gate.code).toBe(1);
+    expect(gate.stdout).toMatch(/failed: fashion-classifier v1 accuracy .* is below the threshold 0.99/);
   });
 });

@@ -1,0 +1,3 @@
+import { build } from '../../tsup.shared';
+
+export default build(['src/index.ts']);
