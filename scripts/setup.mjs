@@ -16,6 +16,8 @@ if (major < 20 || (major === 20 && minor < 19)) {
 // pnpm is quick when nothing changed; CI gets the lockfile exactly as committed.
 const args = ['-y', PNPM, 'install', '--prefer-offline', '--reporter=append-only'];
 if (process.env.CI) args.push('--frozen-lockfile');
+// A store for this install only (CI caches it in the checkout); never written to the global pnpm config.
+if (process.env.PNPM_STORE_DIR) args.push('--store-dir', process.env.PNPM_STORE_DIR);
 const win = process.platform === 'win32';
 const r = spawnSync(win ? 'npx.cmd' : 'npx', args, {
   cwd: root,
