@@ -45,16 +45,14 @@ max_restarts: 0
   return { home, pipeline };
 }
 
-/** Runs the fmnist-ci-test bin of @fmnist/ci-test, as CI would, on a saved model folder. */
-function ciTestBin(...argv: string[]) {
+/** Runs the fmnist-ci-test bin of @fmnist/ci-test, as CI would, on the model the pipeline registered. */
+async function gateRegisteredModel(home: string, minAccuracy: string, ...extra: string[]) {
+  const state = JSON.parse(await readFile(join(home, 'pipeline.json'), 'utf8'));
+  const modelDir = join(home, 'cache', 'checkpoints', state.registered.checkpoint);
   const bin = fileURLToPath(new URL('../node_modules/@fmnist/ci-test/dist/bin.js', import.meta.url));
+  const argv = ['--home', home, '--model-dir', modelDir, '--min-accuracy', minAccuracy, ...extra];
   const r = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-async function registeredModelDir(home: string): Promise<string> {
-  const state = JSON.parse(await readFile(join(home, 'pipeline.json'), 'utf8'));
-  return join(home, 'cache', 'checkpoints', state.registered.checkpoint);
 }
 
 describe('fmnist pipeline', () => {
@@ -86,17 +84,7 @@ describe('fmnist pipeline', () => {
     expect(versions).toHaveLength(1);
 
     // The gate's own entrypoint reaches the same verdict on the registered model's folder.
-    const gate = ciTestBin(
-      '--home',
-      home,
-      '--model-dir',
-      await registeredModelDir(home),
-      '--min-accuracy',
-      '0.8',
-      '--report',
-      join(home, 'bin-report'),
-      '--json',
-    );
+    const gate = await gateRegisteredModel(home, '0.8', '--report', join(home, 'bin-report'), '--json');
     expect(gate.code, gate.stderr).toBe(0);
     expect(JSON.parse(gate.stdout)).toMatchObject({ passed: true, failures: [] });
     const binReport = JSON.parse(await readFile(join(home, 'bin-report', 'report.json'), 'utf8'));
@@ -120,14 +108,7 @@ describe('fmnist pipeline', () => {
     expect(r.stderr).toMatch(/✖ test: accuracy gate ≥ 0.99 failed/);
     expect(r.stderr).toMatch(/below the accuracy threshold/);
 
-    const gate = ciTestBin(
-      '--home',
-      home,
-      '--model-dir',
-      await registeredModelDir(home),
-      '--min-accuracy',
-      '0.99',
-    );
+    const gate = await gateRegisteredModel(home, '0.99');
     expect(gate.code).toBe(1);
     expect(gate.stdout).toMatch(/failed: fashion-classifier v1 accuracy .* is below the threshold 0.99/);
   });
