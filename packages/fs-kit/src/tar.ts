@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { Parser, type ReadEntry, Unpack } from 'tar';
+import type { ReadEntry } from 'tar';
 import { FsKitError } from './errors.js';
 
 /** An archive in memory, or the path of an archive file; gzip is recognised by content. */
@@ -32,6 +32,8 @@ function check(entry: ReadEntry): { path: string } | { refused: string } {
 /** Runs every entry of the archive through `onEntry`; rejects on a damaged archive. */
 async function parse(source: TarSource, onEntry: (entry: ReadEntry) => void): Promise<void> {
   const bytes = await bytesOf(source);
+  // Loaded when used, so importing fs-kit for a file write stays quick.
+  const { Parser } = await import('tar');
   await new Promise<void>((resolve, reject) => {
     const parser = new Parser({ strict: true, onReadEntry: onEntry });
     parser.on('error', (e: Error) =>
@@ -69,6 +71,7 @@ export async function extractTar(source: TarSource, dest: string): Promise<strin
   if (refused) throw refused;
   const bytes = await bytesOf(source);
   await mkdir(dest, { recursive: true });
+  const { Unpack } = await import('tar');
   await new Promise<void>((resolve, reject) => {
     // The same check again at write time, should the archive differ between the two reads.
     const unpack = new Unpack({
