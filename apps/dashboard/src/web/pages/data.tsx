@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { CommitDetail, DiffAnswer, RepoDetail, RepoInfo } from '../../shared/api.js';
 import { bytes, short, when } from '../components/format.js';
 import { Page, useApi } from '../components/load.js';
+import { Table } from '../components/table.js';
 import { Link, navigate } from '../router.js';
 
 const repoHref = (repo: string) => `/data/${encodeURIComponent(repo)}`;
@@ -17,30 +18,19 @@ export function ReposPage() {
           repos.length === 0 ? (
             <p class="muted">No data repos yet: run "npm start" or "fmnist pfs put".</p>
           ) : (
-            <table class="repos">
-              <thead>
-                <tr>
-                  <th>repo</th>
-                  <th>branches</th>
-                  <th>size</th>
-                  <th>created</th>
-                  <th>description</th>
+            <Table class="repos" head={['repo', 'branches', 'size', 'created', 'description']}>
+              {repos.map((r) => (
+                <tr key={r.name}>
+                  <td>
+                    <Link href={repoHref(r.name)}>{r.name}</Link>
+                  </td>
+                  <td>{r.branches.join(', ')}</td>
+                  <td>{bytes(r.sizeBytes)}</td>
+                  <td>{when(r.created)}</td>
+                  <td>{r.description}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {repos.map((r) => (
-                  <tr key={r.name}>
-                    <td>
-                      <Link href={repoHref(r.name)}>{r.name}</Link>
-                    </td>
-                    <td>{r.branches.join(', ')}</td>
-                    <td>{bytes(r.sizeBytes)}</td>
-                    <td>{when(r.created)}</td>
-                    <td>{r.description}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )
         }
       </Page>
@@ -90,45 +80,34 @@ export function RepoPage(props: { repo: string; branch: string | null }) {
                 Diff the two picked commits
               </button>
             </p>
-            <table class="commits">
-              <thead>
-                <tr>
-                  <th>pick</th>
-                  <th>commit</th>
-                  <th>branch</th>
-                  <th>parent</th>
-                  <th>files</th>
-                  <th>size</th>
-                  <th>finished</th>
-                  <th>description</th>
+            <Table
+              class="commits"
+              head={['pick', 'commit', 'branch', 'parent', 'files', 'size', 'finished', 'description']}
+            >
+              {d.commits.map((c) => (
+                <tr key={c.id}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`pick ${c.id}`}
+                      checked={picked.includes(c.id)}
+                      onChange={() => toggle(c.id)}
+                    />
+                  </td>
+                  <td>
+                    <Link href={commitHref(c.repo, c.id)}>
+                      <code>{short(c.id)}</code>
+                    </Link>
+                  </td>
+                  <td>{c.branch ?? '—'}</td>
+                  <td>{c.parent ? <code>{short(c.parent)}</code> : '—'}</td>
+                  <td>{c.fileCount}</td>
+                  <td>{bytes(c.sizeBytes)}</td>
+                  <td>{when(c.finished)}</td>
+                  <td>{c.description}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.commits.map((c) => (
-                  <tr key={c.id}>
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`pick ${c.id}`}
-                        checked={picked.includes(c.id)}
-                        onChange={() => toggle(c.id)}
-                      />
-                    </td>
-                    <td>
-                      <Link href={commitHref(c.repo, c.id)}>
-                        <code>{short(c.id)}</code>
-                      </Link>
-                    </td>
-                    <td>{c.branch ?? '—'}</td>
-                    <td>{c.parent ? <code>{short(c.parent)}</code> : '—'}</td>
-                    <td>{c.fileCount}</td>
-                    <td>{bytes(c.sizeBytes)}</td>
-                    <td>{when(c.finished)}</td>
-                    <td>{c.description}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </>
         )}
       </Page>
@@ -166,26 +145,17 @@ export function CommitPage(props: { repo: string; commit: string }) {
               ) : null}
             </p>
             <h2>Files</h2>
-            <table class="files">
-              <thead>
-                <tr>
-                  <th>path</th>
-                  <th>size</th>
-                  <th>hash</th>
+            <Table class="files" head={['path', 'size', 'hash']}>
+              {d.files.map((f) => (
+                <tr key={f.path}>
+                  <td>{f.path}</td>
+                  <td>{bytes(f.sizeBytes)}</td>
+                  <td>
+                    <code>{short(f.hash, 16)}</code>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.files.map((f) => (
-                  <tr key={f.path}>
-                    <td>{f.path}</td>
-                    <td>{bytes(f.sizeBytes)}</td>
-                    <td>
-                      <code>{short(f.hash, 16)}</code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
             <h2>Experiments that trained on this commit</h2>
             {d.experiments.length === 0 ? (
               <p class="muted">none</p>
@@ -222,26 +192,16 @@ export function DiffPage(props: { repo: string; from: string; to: string }) {
           d.changes.length === 0 ? (
             <p class="muted">The two commits hold the same files.</p>
           ) : (
-            <table class="diff">
-              <thead>
-                <tr>
-                  <th>change</th>
-                  <th>path</th>
-                  <th>before</th>
-                  <th>after</th>
+            <Table class="diff" head={['change', 'path', 'before', 'after']}>
+              {d.changes.map((c) => (
+                <tr key={c.path} class={c.change}>
+                  <td>{c.change}</td>
+                  <td>{c.path}</td>
+                  <td>{c.oldSizeBytes === undefined ? '—' : bytes(c.oldSizeBytes)}</td>
+                  <td>{c.newSizeBytes === undefined ? '—' : bytes(c.newSizeBytes)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.changes.map((c) => (
-                  <tr key={c.path} class={c.change}>
-                    <td>{c.change}</td>
-                    <td>{c.path}</td>
-                    <td>{c.oldSizeBytes === undefined ? '—' : bytes(c.oldSizeBytes)}</td>
-                    <td>{c.newSizeBytes === undefined ? '—' : bytes(c.newSizeBytes)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )
         }
       </Page>

@@ -5,6 +5,7 @@ import { LineChart } from '../components/chart.js';
 import { duration, num, pct, when } from '../components/format.js';
 import { ErrorBox, Page, useApi } from '../components/load.js';
 import { RungChart } from '../components/rungs.js';
+import { Table } from '../components/table.js';
 import { Link } from '../router.js';
 
 const LIVE_MS = 2000;
@@ -19,42 +20,31 @@ export function ExperimentsPage() {
           rows.length === 0 ? (
             <p class="muted">No experiments yet: run "npm start" or "fmnist experiment create".</p>
           ) : (
-            <table class="experiments">
-              <thead>
-                <tr>
-                  <th>id</th>
-                  <th>name</th>
-                  <th>state</th>
-                  <th>searcher</th>
-                  <th>trials</th>
-                  <th>best metric</th>
-                  <th>started</th>
-                  <th>duration</th>
+            <Table
+              class="experiments"
+              head={['id', 'name', 'state', 'searcher', 'trials', 'best metric', 'started', 'duration']}
+            >
+              {rows.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    <Link href={`/experiments/${e.id}`}>{e.id}</Link>
+                  </td>
+                  <td>
+                    <Link href={`/experiments/${e.id}`}>{e.name}</Link>
+                  </td>
+                  <td>
+                    <span class={`state ${e.state}`}>{e.state}</span>
+                  </td>
+                  <td>{e.searcherType}</td>
+                  <td>{e.numTrials}</td>
+                  <td>
+                    {e.searcherMetric} {num(e.bestMetric)}
+                  </td>
+                  <td>{when(e.startTime)}</td>
+                  <td>{duration(e.durationSeconds)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((e) => (
-                  <tr key={e.id}>
-                    <td>
-                      <Link href={`/experiments/${e.id}`}>{e.id}</Link>
-                    </td>
-                    <td>
-                      <Link href={`/experiments/${e.id}`}>{e.name}</Link>
-                    </td>
-                    <td>
-                      <span class={`state ${e.state}`}>{e.state}</span>
-                    </td>
-                    <td>{e.searcherType}</td>
-                    <td>{e.numTrials}</td>
-                    <td>
-                      {e.searcherMetric} {num(e.bestMetric)}
-                    </td>
-                    <td>{when(e.startTime)}</td>
-                    <td>{duration(e.durationSeconds)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )
         }
       </Page>
@@ -109,39 +99,28 @@ export function ExperimentPage(props: { id: string }) {
                 </>
               ) : null}
               <h2>Trials</h2>
-              <table class="trials">
-                <thead>
-                  <tr>
-                    <th>trial</th>
-                    <th>state</th>
-                    <th>trained</th>
-                    <th>{e.searcherMetric}</th>
-                    <th>hyperparameters</th>
+              <Table class="trials" head={['trial', 'state', 'trained', e.searcherMetric, 'hyperparameters']}>
+                {d.trials.map((t) => (
+                  <tr key={t.id}>
+                    <td>
+                      <Link href={`/trials/${t.id}`}>trial {t.id}</Link>
+                    </td>
+                    <td>
+                      <span class={`state ${t.state}`}>{t.state}</span>
+                    </td>
+                    <td>{t.stepsCompleted}</td>
+                    <td>{num(t.searcherMetricValue)}</td>
+                    <td class="hp">
+                      {Object.entries(t.hparams)
+                        .map(
+                          ([k, v]) =>
+                            `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : JSON.stringify(v)}`,
+                        )
+                        .join(' ')}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {d.trials.map((t) => (
-                    <tr key={t.id}>
-                      <td>
-                        <Link href={`/trials/${t.id}`}>trial {t.id}</Link>
-                      </td>
-                      <td>
-                        <span class={`state ${t.state}`}>{t.state}</span>
-                      </td>
-                      <td>{t.stepsCompleted}</td>
-                      <td>{num(t.searcherMetricValue)}</td>
-                      <td class="hp">
-                        {Object.entries(t.hparams)
-                          .map(
-                            ([k, v]) =>
-                              `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : JSON.stringify(v)}`,
-                          )
-                          .join(' ')}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </>
           );
         }}

@@ -3,6 +3,7 @@ import type { ModelDetail, ModelRow, VersionRow } from '../../shared/api.js';
 import { CopyButton } from '../components/copy.js';
 import { entries, num, pct, when } from '../components/format.js';
 import { Page, useApi } from '../components/load.js';
+import { Table } from '../components/table.js';
 import { Link, navigate } from '../router.js';
 
 export function ModelsPage() {
@@ -15,30 +16,19 @@ export function ModelsPage() {
           rows.length === 0 ? (
             <p class="muted">No models registered yet.</p>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>model</th>
-                  <th>versions</th>
-                  <th>latest</th>
-                  <th>its val_accuracy</th>
-                  <th>description</th>
+            <Table head={['model', 'versions', 'latest', 'its val_accuracy', 'description']}>
+              {rows.map((m) => (
+                <tr key={m.name}>
+                  <td>
+                    <Link href={`/models/${encodeURIComponent(m.name)}`}>{m.name}</Link>
+                  </td>
+                  <td>{m.numVersions}</td>
+                  <td>{m.latest ? `v${m.latest.version}, ${when(m.latest.createdAt)}` : '—'}</td>
+                  <td>{pct(m.latest?.valAccuracy)}</td>
+                  <td>{m.description}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((m) => (
-                  <tr key={m.name}>
-                    <td>
-                      <Link href={`/models/${encodeURIComponent(m.name)}`}>{m.name}</Link>
-                    </td>
-                    <td>{m.numVersions}</td>
-                    <td>{m.latest ? `v${m.latest.version}, ${when(m.latest.createdAt)}` : '—'}</td>
-                    <td>{pct(m.latest?.valAccuracy)}</td>
-                    <td>{m.description}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )
         }
       </Page>
@@ -82,43 +72,34 @@ export function ModelPage(props: { name: string }) {
                 Compare the two picked versions
               </button>
             </p>
-            <table class="versions">
-              <thead>
-                <tr>
-                  <th>pick</th>
-                  <th>version</th>
-                  <th>val_accuracy</th>
-                  <th>test accuracy</th>
-                  <th>registered</th>
-                  <th>lineage</th>
+            <Table
+              class="versions"
+              head={['pick', 'version', 'val_accuracy', 'test accuracy', 'registered', 'lineage']}
+            >
+              {d.versions.map((v) => (
+                <tr key={v.version}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`pick v${v.version}`}
+                      checked={picked.includes(v.version)}
+                      onChange={() => toggle(v.version)}
+                    />
+                  </td>
+                  <td>
+                    <Link href={`/models/${encodeURIComponent(d.model.name)}/versions/${v.version}`}>
+                      v{v.version}
+                    </Link>
+                  </td>
+                  <td>{pct(v.metrics.validation.val_accuracy)}</td>
+                  <td>{v.hasReport ? pct(v.testAccuracy) : '—'}</td>
+                  <td>{when(v.createdAt)}</td>
+                  <td>
+                    <Lineage v={v} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.versions.map((v) => (
-                  <tr key={v.version}>
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`pick v${v.version}`}
-                        checked={picked.includes(v.version)}
-                        onChange={() => toggle(v.version)}
-                      />
-                    </td>
-                    <td>
-                      <Link href={`/models/${encodeURIComponent(d.model.name)}/versions/${v.version}`}>
-                        v{v.version}
-                      </Link>
-                    </td>
-                    <td>{pct(v.metrics.validation.val_accuracy)}</td>
-                    <td>{v.hasReport ? pct(v.testAccuracy) : '—'}</td>
-                    <td>{when(v.createdAt)}</td>
-                    <td>
-                      <Lineage v={v} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </>
         )}
       </Page>

@@ -6,6 +6,7 @@ import { LineChart, type Series } from '../components/chart.js';
 import { CopyButton } from '../components/copy.js';
 import { bytes, entries, num, when } from '../components/format.js';
 import { ErrorBox, Page, useApi } from '../components/load.js';
+import { Table } from '../components/table.js';
 import { Link } from '../router.js';
 
 const MODEL = 'fashion-classifier';
@@ -119,70 +120,53 @@ export function TrialPage(props: { id: string }) {
                 </div>
               </div>
               <h2>Validations</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th>trained</th>
-                    <th>metrics</th>
-                    <th>at</th>
+              <Table head={['trained', 'metrics', 'at']}>
+                {d.validation.map((m) => (
+                  <tr key={m.stepsCompleted}>
+                    <td>{m.stepsCompleted}</td>
+                    <td>
+                      {entries(m.metrics)
+                        .map(([k, v]) => `${k} ${v}`)
+                        .join(', ')}
+                    </td>
+                    <td>{when(m.reportTime)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {d.validation.map((m) => (
-                    <tr key={m.stepsCompleted}>
-                      <td>{m.stepsCompleted}</td>
-                      <td>
-                        {entries(m.metrics)
-                          .map(([k, v]) => `${k} ${v}`)
-                          .join(', ')}
-                      </td>
-                      <td>{when(m.reportTime)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
               <h2>Checkpoints</h2>
               <datalist id="models">
                 {d.models.map((m) => (
                   <option key={m} value={m} />
                 ))}
               </datalist>
-              <table class="checkpoints">
-                <thead>
-                  <tr>
-                    <th>uuid</th>
-                    <th>trained</th>
-                    <th>{d.experiment.searcherMetric}</th>
-                    <th>size</th>
-                    <th>registry</th>
+              <Table
+                class="checkpoints"
+                head={['uuid', 'trained', d.experiment.searcherMetric, 'size', 'registry']}
+              >
+                {d.checkpoints.map((c) => (
+                  <tr key={c.uuid} id={c.uuid}>
+                    <td>
+                      <code class="uuid">{c.uuid}</code>{' '}
+                      <CopyButton text={c.uuid} label={`copy checkpoint ${c.uuid}`} />
+                    </td>
+                    <td>{c.stepsCompleted ?? '—'}</td>
+                    <td>{num(c.searcherMetric)}</td>
+                    <td>{bytes(Object.values(c.resources).reduce((a, b) => a + b, 0))}</td>
+                    <td>
+                      {(d.registered[c.uuid] ?? []).map((label) => (
+                        <span class="tag" key={label}>
+                          {label}
+                        </span>
+                      ))}
+                      {c.state === 'COMPLETED' ? (
+                        <Register checkpoint={c.uuid} models={d.models} onDone={loaded.reload} />
+                      ) : (
+                        c.state
+                      )}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {d.checkpoints.map((c) => (
-                    <tr key={c.uuid} id={c.uuid}>
-                      <td>
-                        <code class="uuid">{c.uuid}</code>{' '}
-                        <CopyButton text={c.uuid} label={`copy checkpoint ${c.uuid}`} />
-                      </td>
-                      <td>{c.stepsCompleted ?? '—'}</td>
-                      <td>{num(c.searcherMetric)}</td>
-                      <td>{bytes(Object.values(c.resources).reduce((a, b) => a + b, 0))}</td>
-                      <td>
-                        {(d.registered[c.uuid] ?? []).map((label) => (
-                          <span class="tag" key={label}>
-                            {label}
-                          </span>
-                        ))}
-                        {c.state === 'COMPLETED' ? (
-                          <Register checkpoint={c.uuid} models={d.models} onDone={loaded.reload} />
-                        ) : (
-                          c.state
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </>
           );
         }}
