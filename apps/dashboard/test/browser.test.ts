@@ -8,7 +8,7 @@ import { type RunningServer, serveModel } from '@fmnist/serve';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDashboard, startDashboard } from '../src/index.js';
-import { MODEL, makeHome, type TestHome } from './home.js';
+import { MODEL, makeHome, openMaster, type TestHome, tinyConfig } from './home.js';
 import { greyPng } from './png.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -113,6 +113,27 @@ describe.skipIf(!hasChromium)(`the dashboard in a browser${hasChromium ? '' : ` 
     expect(rungText).toMatch(/rung 0: \d+ batches/);
     expect(await page.locator('table.trials tbody tr').count()).toBe(4);
     await shot('02-experiment-asha');
+  });
+
+  it('updates the curve of a running experiment while it trains, without a reload', async () => {
+    const master = openMaster(h.home);
+    try {
+      const { experiment } = await master.createExperiment(tinyConfig('tiny-live', h.commits));
+      await page.goto(`${dashboard.baseUrl}/experiments/${experiment.id}`);
+      await page.getByText('updating live').waitFor();
+      const before = await page.locator('.chart').getAttribute('data-points');
+      // The page is open; now the embedded master runs the trial.
+      const done = await master.waitForExperiment(experiment.id);
+      expect(done.state).toBe('COMPLETED');
+      await expect
+        .poll(() => page.locator('.chart').getAttribute('data-points'), { timeout: 20_000 })
+        .toBe('3');
+      await expect.poll(() => page.locator('h1 .state').innerText()).toBe('COMPLETED');
+      expect(before).toBe('0');
+      await shot('02b-experiment-live');
+    } finally {
+      await master.close();
+    }
   });
 
   it('shows a trial: hyperparameters, metrics, checkpoints; copies a UUID and registers it as a version', async () => {

@@ -40,6 +40,30 @@ async function writeSplit(dir: string, prefix: 'train' | 't10k', count: number) 
   return { images, labels };
 }
 
+/** The embedded master of a home, running trials with the real trial entrypoint of apps/train. */
+export function openMaster(home: string) {
+  return createDeterminedClient({
+    home,
+    workers: 2,
+    trialRunner: {
+      command: process.execPath,
+      args: [fileURLToPath(TRIAL_ENTRYPOINT)],
+      env: { FMNIST_HOME: home, FMNIST_WORKERS: '1' },
+    },
+  });
+}
+
+/** One trial of the small CNN for 18 batches, validated every 6, on the given data commits. */
+export function tinyConfig(name: string, commits: { train: string; test: string }): string {
+  return `name: ${name}
+data: { train: fmnist-train-raw@${commits.train}, test: fmnist-test-raw@${commits.test} }
+hyperparameters: { global_batch_size: 32, learning_rate: 0.003, filters1: 8, filters2: 16, dense1: 32 }
+searcher: { name: single, metric: val_accuracy, smaller_is_better: false, max_length: { batches: 18 } }
+min_validation_period: { batches: 6 }
+max_restarts: 0
+`;
+}
+
 export interface TestHome {
   home: string;
   commits: { trainFirst: string; train: string; test: string };
@@ -86,25 +110,10 @@ export async function makeHome(): Promise<TestHome> {
     await data.close();
   }
 
-  const master = createDeterminedClient({
-    home,
-    workers: 2,
-    trialRunner: {
-      command: process.execPath,
-      args: [fileURLToPath(TRIAL_ENTRYPOINT)],
-      env: { FMNIST_HOME: home, FMNIST_WORKERS: '1' },
-    },
-  });
+  const master = openMaster(home);
   try {
     const dataSection = `data: { train: fmnist-train-raw@${commits.train}, test: fmnist-test-raw@${commits.test} }`;
-    const hp = 'global_batch_size: 32, learning_rate: 0.003, filters1: 8, filters2: 16, dense1: 32';
-    const single = await master.createExperiment(`name: tiny
-${dataSection}
-hyperparameters: { ${hp} }
-searcher: { name: single, metric: val_accuracy, smaller_is_better: false, max_length: { batches: 18 } }
-min_validation_period: { batches: 6 }
-max_restarts: 0
-`);
+    const single = await master.createExperiment(tinyConfig('tiny', commits));
     const asha = await master.createExperiment(`name: tiny-asha
 ${dataSection}
 hyperparameters:
