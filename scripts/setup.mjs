@@ -128,17 +128,21 @@ done('dependencies installed', install);
 
 if (buildFilter) {
   const turbo = join(root, 'node_modules', '.bin', win ? 'turbo.cmd' : 'turbo');
-  let built = 0;
+  // A package is built when its declarations are (tsup writes them last); turbo says how many there are.
+  const finished = new Set();
+  let total = '?';
   const build = await step(
     'build',
     `building ${buildFilter}`,
     turbo,
     ['run', 'build', `--filter=${buildFilter}`, '--output-logs=new-only'],
     (line) => {
-      const task = /^(@fmnist\/[\w-]+):build: /.exec(line);
+      const count = /Running build in (\d+) packages/.exec(line);
+      if (count) total = count[1];
+      const task = /^(@fmnist\/[\w-]+):build: (.*)$/.exec(line);
       if (!task) return undefined;
-      if (/Build success|built in/.test(line)) built++;
-      return `${task[1]}${built ? ` (${built} done)` : ''}`;
+      if (/DTS.*Build success/.test(task[2])) finished.add(task[1]);
+      return `${finished.size} of ${total} packages (${task[1]})`;
     },
   );
   if (build.code !== 0)
