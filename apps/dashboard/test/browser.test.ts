@@ -128,7 +128,8 @@ describe.skipIf(!hasChromium)(`the dashboard in a browser${hasChromium ? '' : ` 
       await expect
         .poll(() => page.locator('.chart').getAttribute('data-points'), { timeout: 20_000 })
         .toBe('3');
-      await expect.poll(() => page.locator('h1 .state').innerText()).toBe('COMPLETED');
+      // The page looks again every 2 s: the last look may have been just before the end.
+      await expect.poll(() => page.locator('h1 .state').innerText(), { timeout: 20_000 }).toBe('COMPLETED');
       expect(before).toBe('0');
       await shot('02b-experiment-live');
     } finally {
