@@ -1,0 +1,17 @@
+import type { ComponentChildren } from 'preact';
+
+/** A table with one header row; the rows are the children. */
+export function Table(props: { class?: string; head: ComponentChildren[]; children: ComponentChildren }) {
+  return (
+    <table class={props.class}>
+      <thead>
+        <tr>
+          {props.head.map((h, i) => (
+            <th key={i}>{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}
