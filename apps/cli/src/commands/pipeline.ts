@@ -16,6 +16,8 @@ interface PipelineFlags {
   retrain?: boolean;
   serve?: boolean;
   port: number;
+  ui: boolean;
+  uiPort: number;
   minAccuracy: number;
   config?: string;
   dataDir?: string;
@@ -96,6 +98,7 @@ async function pipelineCommand(program: Command, c: CliContext, o: PipelineFlags
         fetchDataset: (outDir) => fetchDataset(c, outDir),
         versionArtifacts: (version) => fetchVersionArtifacts(c, master, version),
         followExperiment: (exp) => followExperiment(c, master, exp),
+        ...(o.ui ? { startDashboard: dashboardStarter(program, c, o.uiPort) } : {}),
       },
       { ...o, home: c.home, config },
       printer(c, formatGateSummary),
@@ -114,12 +117,35 @@ async function pipelineCommand(program: Command, c: CliContext, o: PipelineFlags
   );
 }
 
+/** The dashboard beside the served model, on loopback, showing this home's engines and the model. */
+function dashboardStarter(program: Command, c: CliContext, port: number) {
+  return async (o: { model: string; version: number; url: string }) => {
+    const { startDashboard } = await import('@fmnist/dashboard');
+    const global = program.opts<{ master?: string; pachd?: string }>();
+    try {
+      return await startDashboard({
+        home: c.home,
+        port,
+        ...(global.master ? { master: global.master } : {}),
+        ...(global.pachd ? { pachdAddress: global.pachd } : {}),
+        served: [{ name: 'pipeline', model: o.model, version: o.version, url: o.url }],
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EADDRINUSE')
+        throw new UsageError(`port ${port} is in use; pick another with --ui-port, or --no-ui`);
+      throw e;
+    }
+  };
+}
+
 export function registerPipeline(program: Command, ctx: () => CliContext): void {
   const add = (cmd: Command) =>
     cmd
       .option('--retrain', 'train a new experiment even when one already trained on this data')
       .option('--no-serve', 'stop after the accuracy gate instead of serving the model')
       .option('--port <port>', 'where to serve', (v) => Number(v), 9000)
+      .option('--ui-port <port>', 'where the dashboard listens beside the served model', (v) => Number(v), 8080)
+      .option('--no-ui', 'serve the model without the dashboard')
       .option('--min-accuracy <x>', 'the accuracy gate', (v) => Number(v), 0.9)
       .option('--config <file>', 'the experiment config (default: apps/train/const.yaml)')
       .option('--data-dir <dir>', 'use these four IDX files instead of fetching Fashion-MNIST')

@@ -40,7 +40,13 @@ export interface PipelineClients {
    * Starts a dashboard beside the served model; its URL is listed with the model's. Not started when
    * absent. (`startDashboard()` of `@fmnist/dashboard` is meant to be passed here.)
    */
-  startDashboard?: (o: { model: string; version: number; reportDir: string }) => Promise<RunningServer>;
+  startDashboard?: (o: {
+    model: string;
+    version: number;
+    reportDir: string;
+    /** The model server's address, shown and tried by the dashboard. */
+    url: string;
+  }) => Promise<RunningServer>;
 }
 
 export interface PipelineOptions {

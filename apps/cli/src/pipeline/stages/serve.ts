@@ -36,7 +36,12 @@ export async function serveStage(
     // to start stops the model server too, so a failed stage leaves nothing running.
     if (ctx.clients.startDashboard) {
       try {
-        const dashboard = await ctx.clients.startDashboard({ model, version, reportDir: gate.reportDir });
+        const dashboard = await ctx.clients.startDashboard({
+          model,
+          version,
+          reportDir: gate.reportDir,
+          url: running.url,
+        });
         started.push(dashboard);
         links.push(['dashboard', dashboard.url]);
       } catch (e) {
