@@ -30,7 +30,7 @@ export {
   type Searcher,
   type SearchOp,
   sampleHparams,
-} from './search.js';
+} from './searchers/index.js';
 export { TRIAL_ENV, trialContextFromEnv } from './trial.js';
 export type * from './types.js';
 export { TERMINAL_STATES } from './types.js';
