@@ -8,6 +8,7 @@ import { registerModel } from './commands/model.js';
 import { registerPfs } from './commands/pfs.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerServe } from './commands/serve.js';
+import { registerTrialImage } from './commands/trial-image.js';
 import { type CliContext, createContext } from './context.js';
 import { isKnownError, UsageError } from './errors.js';
 
@@ -35,6 +36,7 @@ export function createProgram(): { program: Command; context: () => CliContext }
   registerServe(program, context);
   registerCiTest(program, context);
   registerExperiments(program, context);
+  registerTrialImage(program, context);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError(`(run "${fullName(cmd)} --help" for usage)`);
