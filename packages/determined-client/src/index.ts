@@ -24,9 +24,13 @@ export {
   type RemoteDeterminedClientOptions,
 } from './remote.js';
 export {
+  ashaBrackets,
+  bracketMaxConcurrentTrials,
+  bracketMaxTrials,
   createSearcher,
   gridPoints,
   planSearch,
+  rungLengths,
   type Searcher,
   type SearchOp,
   sampleHparams,
