@@ -8,6 +8,7 @@ import { registerModel } from './commands/model.js';
 import { registerPfs } from './commands/pfs.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerServe } from './commands/serve.js';
+import { registerTrialImage } from './commands/trial-image.js';
 import { registerUi } from './commands/ui.js';
 import { type CliContext, createContext } from './context.js';
 import { isKnownError, UsageError } from './errors.js';
@@ -37,6 +38,7 @@ export function createProgram(): { program: Command; context: () => CliContext }
   registerCiTest(program, context);
   registerExperiments(program, context);
   registerUi(program, context);
+  registerTrialImage(program, context);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError(`(run "${fullName(cmd)} --help" for usage)`);

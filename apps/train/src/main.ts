@@ -10,7 +10,13 @@ try {
   const ctx = await trialContextFromEnv();
   const home = resolve(process.env.FMNIST_HOME ?? '.fmnist');
   const spec = (ctx.config.raw.data ?? {}) as DataSpec;
-  const data = await loadTrialData(home, spec);
+  const data = await loadTrialData(home, spec).catch((e: Error) => {
+    // In a cluster's container the embedded store is empty: the data has to come from Pachyderm.
+    if (ctx.backend !== 'remote' || process.env.PACHD_ADDRESS) throw e;
+    throw new Error(
+      `${e.message}\n  on a Determined cluster the trial reads its data from Pachyderm: set PACHD_ADDRESS under environment.environment_variables in the experiment config (README: "Run on a Determined cluster")`,
+    );
+  });
   log(`trial ${ctx.trialId}: training on ${data.commits.train}, validating on ${data.commits.test}`);
   const workers = process.env.FMNIST_WORKERS ? Number(process.env.FMNIST_WORKERS) : undefined;
   await runTrial(ctx, { data, workers, log });

@@ -24,13 +24,17 @@ export {
   type RemoteDeterminedClientOptions,
 } from './remote.js';
 export {
+  ashaBrackets,
+  bracketMaxConcurrentTrials,
+  bracketMaxTrials,
   createSearcher,
   gridPoints,
   planSearch,
+  rungLengths,
   type Searcher,
   type SearchOp,
   sampleHparams,
-} from './search.js';
+} from './searchers/index.js';
 export { TRIAL_ENV, trialContextFromEnv } from './trial.js';
 export type * from './types.js';
 export { TERMINAL_STATES } from './types.js';

@@ -71,8 +71,8 @@ export interface RungPlan {
   /** Cumulative budget a trial has trained for when it reaches this rung. */
   length: number;
   /**
-   * How many trials reach this rung when results arrive in order (the top 1/divisor of the rung
-   * below); asynchronous promotion can let a few more through.
+   * How many trials reach this rung as Determined plans it (the top 1/divisor of the rung below, at
+   * least one); a trial that is in the top 1/divisor when it arrives goes on, so a few more can.
    */
   maxTrials: number;
 }
@@ -84,13 +84,21 @@ export interface BracketPlan {
   rungs: RungPlan[];
 }
 
+/** `count` trials train to `length` units (null: to the full length), as `det preview-search` lists them. */
+export interface SearchPlanSummary {
+  count: number;
+  length: number | null;
+}
+
 export interface SearchPlan {
   searcher: SearcherName;
   unit: string | null;
   trials: PlannedTrial[];
   /** ASHA only: the brackets and their rungs. */
   brackets?: BracketPlan[];
-  /** The most units the whole search can train (every trial × full length; fewer for ASHA). */
+  /** How many trials train how far (Determined's search preview). */
+  summary: SearchPlanSummary[];
+  /** The units the whole search trains as planned (every trial × full length; far fewer for ASHA). */
   maxTotalLength: number | null;
 }
 

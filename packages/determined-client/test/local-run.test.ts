@@ -85,7 +85,7 @@ searcher: {name: grid, metric: validation_accuracy, smaller_is_better: false, ma
     expect(new Set(ta.map((t) => JSON.stringify(t.hparams))).size).toBe(3);
   });
 
-  it('adaptive_asha: trials stop at rungs, promoted ones resume from their checkpoint', async () => {
+  it('adaptive_asha: trials stop at rungs, the ones that go on resume from their checkpoint', async () => {
     const { experiment } = await client.createExperiment(
       `${base}searcher: {name: adaptive_asha, metric: validation_accuracy, smaller_is_better: false, max_trials: 8, time_metric: epochs, max_time: 4, divisor: 2, mode: aggressive, max_rungs: 3}\n`,
     );
@@ -94,16 +94,16 @@ searcher: {name: grid, metric: validation_accuracy, smaller_is_better: false, ma
     const trials = await client.listTrials(experiment.id);
     expect(trials).toHaveLength(8);
     const lengths = trials.map((t) => t.stepsCompleted).sort((x, y) => x - y);
-    // Rungs at 1, 2 and 4 epochs: every trial reaches rung 0, fewer go further.
+    // Rungs at 1, 2 and 4 epochs; a trial stops at the first rung where it arrives outside the top
+    // half. How many stop early depends on the order results arrive in (0.38's stopping ASHA); the
+    // first arrival at each rung always goes on, so one trial at least trains to the end.
     expect(lengths.every((l) => [1, 2, 4].includes(l))).toBe(true);
-    expect(lengths.filter((l) => l < 4).length).toBeGreaterThanOrEqual(4);
     expect(lengths.filter((l) => l === 4).length).toBeGreaterThanOrEqual(1);
-    expect(lengths.reduce((a, b) => a + b, 0)).toBeLessThan(8 * 4);
-    // A promoted trial continued from its rung checkpoint instead of starting over.
-    const promoted = trials.find((t) => t.stepsCompleted === 4)!;
-    const log = await readFile(join(home, 'determined', 'logs', `trial-${promoted.id}.log`), 'utf8');
+    // A trial that went on continued from its rung checkpoint instead of starting over.
+    const finished = trials.find((t) => t.stepsCompleted === 4)!;
+    const log = await readFile(join(home, 'determined', 'logs', `trial-${finished.id}.log`), 'utf8');
     expect(log).toMatch(/resumed from .* at epoch 2/);
-    expect((await client.getTrialMetrics(promoted.id, 'validation')).map((m) => m.stepsCompleted)).toEqual([
+    expect((await client.getTrialMetrics(finished.id, 'validation')).map((m) => m.stepsCompleted)).toEqual([
       1, 2, 3, 4,
     ]);
   });

@@ -21,38 +21,54 @@ reproducibility: {experiment_seed: ${seed}}
 searcher: {name: adaptive_asha, metric: validation_accuracy, smaller_is_better: false, ${searcher}}
 `);
 
-describe('ASHA promotions (Determined asynchronous successive halving)', () => {
-  // One bracket, rungs at 1 and 2 units, divisor 2: the top half of rung 0 goes on.
+describe('ASHA stopping (Determined 0.38, master/pkg/searcher/asha_stopping.go)', () => {
+  // One bracket, rungs at 1 and 2 batches, divisor 2.
   const config = cfg(`
 searcher: {name: adaptive_asha, metric: loss, max_trials: 4, time_metric: batches, max_time: 2, divisor: 2, mode: aggressive, max_rungs: 2}
 `);
 
-  it('promotes a result in the top 1/divisor at once, the best waiting one when the rung grows, and closes the rest', () => {
+  it('lets a trial go on while it is in the top 1/divisor of its rung when it arrives, and stops the rest at once', () => {
     const s = createSearcher(config);
     const initial = s.initialOperations();
     expect(initial.filter((o) => o.type === 'train')).toEqual(
       [0, 1, 2, 3].map((r) => ({ type: 'train', requestId: r, length: 1 })),
     );
-    expect(s.validationCompleted(0, 0.5)).toEqual([]); // 1 result: nobody deserves promotion yet
-    expect(s.validationCompleted(1, 0.3)).toEqual([{ type: 'train', requestId: 1, length: 2 }]); // best of 2
-    expect(s.validationCompleted(2, 0.9)).toEqual([]); // top 1 of 3 is already promoted
-    // Top 2 of 4; with every trial through rung 0, its unpromoted trials are closed.
-    expect(s.validationCompleted(3, 0.1)).toEqual([
-      { type: 'train', requestId: 3, length: 2 },
-      { type: 'close', requestId: 0 },
-      { type: 'close', requestId: 2 },
-    ]);
-    expect(s.validationCompleted(1, 0.2)).toEqual([{ type: 'close', requestId: 1 }]);
+    // The first arrival is the best so far: it goes on to the next rung.
+    expect(s.validationCompleted(0, 0.5)).toEqual([{ type: 'train', requestId: 0, length: 2 }]);
+    expect(s.validationCompleted(1, 0.3)).toEqual([{ type: 'train', requestId: 1, length: 2 }]);
+    // Third of three, only the top 1 goes on: stopped; all 4 trials exist, so none replaces it.
+    expect(s.validationCompleted(2, 0.9)).toEqual([{ type: 'close', requestId: 2 }]);
+    expect(s.validationCompleted(3, 0.1)).toEqual([{ type: 'train', requestId: 3, length: 2 }]);
+    // Nothing is promoted later and nothing waits: trial 0 keeps training although it is now 3rd of 4.
+    expect(s.validationCompleted(1, 0.2)).toEqual([{ type: 'close', requestId: 1 }]); // top rung: done
+    expect(s.validationCompleted(0, 0.4)).toEqual([{ type: 'close', requestId: 0 }]);
     expect(s.validationCompleted(3, 0.05)).toEqual([{ type: 'close', requestId: 3 }]);
     expect(s.progress()).toBe(1);
   });
 
-  it('promotes the best waiting trial when a worse result grows the rung', () => {
+  it('replaces each stopped trial until max_trials have started', () => {
+    const c = cfg(`
+searcher: {name: adaptive_asha, metric: loss, max_trials: 3, max_concurrent_trials: 1, time_metric: batches, max_time: 2, divisor: 2, mode: aggressive, max_rungs: 2}
+`);
+    const s = createSearcher(c);
+    expect(s.initialOperations().map((o) => o.type)).toEqual(['create', 'train']);
+    s.validationCompleted(0, 0.5);
+    expect(s.validationCompleted(0, 0.4).map((o) => [o.type, o.requestId])).toEqual([
+      ['close', 0],
+      ['create', 1],
+      ['train', 1],
+    ]);
+    expect(s.validationCompleted(1, 0.9).map((o) => [o.type, o.requestId])).toEqual([
+      ['close', 1],
+      ['create', 2],
+      ['train', 2],
+    ]);
+  });
+
+  it('judges a validation at every rung its time step has passed', () => {
     const s = createSearcher(config);
     s.initialOperations();
-    s.validationCompleted(0, 0.1);
-    // 0.1 waited alone; the second (worse) result makes one promotion due: trial 0, not 1.
-    expect(s.validationCompleted(1, 0.7)).toEqual([{ type: 'train', requestId: 0, length: 2 }]);
+    expect(s.validationCompleted(0, 0.5, 2)).toEqual([{ type: 'close', requestId: 0 }]);
   });
 
   it('flips the order when bigger is better', () => {
@@ -61,10 +77,10 @@ searcher: {name: adaptive_asha, metric: loss, max_trials: 4, time_metric: batche
     );
     s.initialOperations();
     s.validationCompleted(0, 80);
-    expect(s.validationCompleted(1, 90)).toContainEqual({ type: 'train', requestId: 1, length: 2 });
+    expect(s.validationCompleted(1, 90)).toEqual([{ type: 'train', requestId: 1, length: 2 }]);
   });
 
-  it('counts a trial that failed for good as the worst result and starts another', () => {
+  it('counts a trial that failed for good as the worst result in its rung and starts another', () => {
     const c = cfg(`
 searcher: {name: adaptive_asha, metric: loss, max_trials: 3, max_concurrent_trials: 1, time_metric: batches, max_time: 2, divisor: 2, mode: aggressive, max_rungs: 2}
 `);
@@ -89,27 +105,25 @@ searcher: {name: adaptive_asha, metric: loss, max_trials: 3, max_concurrent_tria
     expect(fromB).toEqual(fromA);
     expect(JSON.parse(JSON.stringify(b.snapshot()))).toEqual(JSON.parse(JSON.stringify(a.snapshot())));
   });
+
+  it('refuses to resume a search planned by the earlier promotion-based ASHA, saying what to do', () => {
+    expect(() => createSearcher(config, { kind: 'asha', brackets: [] })).toThrow(
+      /create the experiment again/,
+    );
+  });
 });
 
 describe('planSearch (dry run)', () => {
-  it("lays out Determined's standard-mode brackets and rungs", () => {
+  it("lays out Determined's standard-mode brackets and rungs (more cases in asha.test.ts)", () => {
     const plan = planSearch(asha('max_trials: 16, time_metric: epochs, max_time: 16'));
-    // max_rungs = min(5, log4(16)+1, log4(16)+1) = 3; standard mode: brackets of 3 and 2 rungs.
+    // max_rungs = min(5, int(log4 16)+1, int(log4 16)+1) = 3; standard mode: brackets of 3 and 2 rungs.
     expect(plan.brackets?.map((b) => [b.numRungs, b.maxTrials, b.rungs.map((r) => r.length)])).toEqual([
-      [3, 11, [1, 4, 16]],
-      [2, 5, [4, 16]],
+      [3, 12, [1, 4, 16]],
+      [2, 4, [4, 16]],
     ]);
     expect(plan.trials).toHaveLength(16);
     expect(plan.unit).toBe('epochs');
     expect(plan.maxTotalLength).toBeLessThan(16 * 16);
-  });
-
-  it('gives conservative mode more brackets and aggressive mode one', () => {
-    const mode = (m: string) =>
-      planSearch(asha(`max_trials: 64, time_metric: epochs, max_time: 64, mode: ${m}`)).brackets!;
-    expect(mode('aggressive').map((b) => b.numRungs)).toEqual([4]);
-    expect(mode('standard').map((b) => b.numRungs)).toEqual([4, 3]);
-    expect(mode('conservative').map((b) => b.numRungs)).toEqual([4, 3, 2, 1]);
   });
 
   it('plans the same search from the legacy max_length form', () => {
@@ -203,18 +217,21 @@ reproducibility: {experiment_seed: ${seed}}
       )
       .join('\n');
 
-  it('with every trial started at once: at most 40% of the epochs, best within 0.5 points', () => {
+  // 0.38 stops a trial only when it arrives outside the top 1/divisor, so an early fast starter can
+  // run to the end and a slow good one be stopped: about 30% of random's epochs for a best a few
+  // points lower on this objective (the promotion-based ASHA before it stayed within 0.5 points).
+  it('with every trial started at once: at most a third of the epochs, best within 5 points', () => {
     const results = [1, 2, 3].map((seed) => compare(seed, ', max_concurrent_trials: 0'));
     console.log(`max_concurrent_trials 0\n${show(results)}`);
     for (const r of results) {
-      expect(r.ratio).toBeLessThanOrEqual(0.4);
-      expect(r.gap).toBeLessThanOrEqual(0.5);
+      expect(r.ratio).toBeLessThanOrEqual(1 / 3);
+      expect(r.gap).toBeLessThanOrEqual(5);
     }
   });
 
-  it("with Determined's default of 16 concurrent trials: still at most 40% of the epochs", () => {
+  it("with Determined's default of 16 concurrent trials: at most a third of the epochs", () => {
     const results = [1, 2, 3].map((seed) => compare(seed, ''));
     console.log(`max_concurrent_trials 16 (default)\n${show(results)}`);
-    for (const r of results) expect(r.ratio).toBeLessThanOrEqual(0.4);
+    for (const r of results) expect(r.ratio).toBeLessThanOrEqual(1 / 3);
   });
 });

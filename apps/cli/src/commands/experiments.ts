@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
 import { trialRunner, versionSpec, withMaster } from '../registry.js';
+import { formatSearchPlan } from '../search-plan.js';
 
 const id = (name: string) => (v: string) => {
   const n = Number(v);
@@ -219,17 +220,7 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
                 ignored: parsed.ignored,
               }),
             );
-          print(
-            c,
-            `${parsed.config.name}: ${plan.searcher} search, ${plan.trials.length} trial(s)${plan.maxTotalLength ? `, at most ${plan.maxTotalLength} ${plan.unit} of training` : ''}`,
-          );
-          for (const t of plan.trials) print(c, `  trial ${t.requestId}: ${JSON.stringify(t.hparams)}`);
-          for (const [i, b] of (plan.brackets ?? []).entries()) {
-            print(
-              c,
-              `  bracket ${i}: ${b.maxTrials} trials, rungs ${b.rungs.map((r) => `${r.length} ${plan.unit} ×${r.maxTrials}`).join(' → ')}`,
-            );
-          }
+          for (const line of formatSearchPlan(parsed.config.name, plan)) print(c, line);
           return;
         }
         const concurrent = parsed.config.searcher.name !== 'single';

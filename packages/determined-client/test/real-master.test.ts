@@ -1,0 +1,170 @@
+/**
+ * The client against a real Determined 0.38.1 master (no agents, so no trial ever runs): login,
+ * experiment create / get / list / kill, config validation, unknown ids, the model registry, and the
+ * master's own search preview against fmnist's `--dry-run` plan.
+ * Skips, saying why, when the master or PostgreSQL is not installed.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AuthError,
+  ConfigError,
+  createRemoteDeterminedClient,
+  type DeterminedClient,
+  parseExperimentConfig,
+  planSearch,
+} from '../src/index.js';
+import { code } from './contract.js';
+import { REAL_MASTER_PASSWORD, type RealMaster, realMasterMissing, startRealMaster } from './real-master.js';
+
+const missing = realMasterMissing();
+if (missing) console.log(`skipping the real Determined master tests: ${missing}`);
+
+// No agents: a trial that asks for no slots passes the master's capacity check and waits queued.
+const config = `
+name: contract
+description: one trial
+hyperparameters: {lr: 0.01, global_batch_size: 64}
+searcher: {name: single, metric: validation_accuracy, smaller_is_better: false, max_length: {epochs: 2}}
+resources: {slots_per_trial: 0}
+entrypoint: fmnist-trial
+`;
+
+describe.skipIf(missing !== null)('a real Determined 0.38.1 master', () => {
+  let master: RealMaster;
+  let client: DeterminedClient;
+  beforeAll(async () => {
+    master = await startRealMaster();
+    client = createRemoteDeterminedClient({
+      master: master.url,
+      user: 'determined',
+      password: REAL_MASTER_PASSWORD,
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await client?.close();
+    await master?.stop();
+  });
+
+  it('logs in, and refuses a wrong password without showing it', async () => {
+    expect(Array.isArray(await client.listModels())).toBe(true);
+    const wrong = createRemoteDeterminedClient({
+      master: master.url,
+      user: 'determined',
+      password: 'wrong-pass-0381',
+    });
+    const err = await wrong.listModels().catch((e) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err.code).toBe('LOGIN_FAILED');
+    expect(`${err.message}\n${err.stack}`).not.toContain('wrong-pass-0381');
+    await wrong.close();
+  });
+
+  it('creates, gets, lists and kills an experiment', async () => {
+    const { experiment } = await client.createExperiment(config, { activate: false });
+    // (searcherType, searcherMetric and smallerIsBetter are not asserted here: the client reads them
+    // from fields a 0.38 master no longer fills; the config below carries them.)
+    expect(experiment).toMatchObject({ name: 'contract', description: 'one trial' });
+    const got = await client.getExperiment(experiment.id);
+    expect(got.config.searcher).toMatchObject({ name: 'single', metric: 'validation_accuracy' });
+    expect((await client.listExperiments()).map((e) => e.id)).toContain(experiment.id);
+    await client.killExperiment(experiment.id);
+    // The master kills asynchronously (STOPPING_KILLED first); with no trial running it ends soon.
+    let state = (await client.getExperiment(experiment.id)).state;
+    for (const until = Date.now() + 30_000; state !== 'CANCELED' && Date.now() < until; ) {
+      expect(['STOPPING_KILLED', 'STOPPING_CANCELED']).toContain(state);
+      await new Promise((r) => setTimeout(r, 250));
+      state = (await client.getExperiment(experiment.id)).state;
+    }
+    expect(state).toBe('CANCELED');
+  });
+
+  it('refuses an invalid config before creating anything', async () => {
+    const before = (await client.listExperiments()).length;
+    const err = await client
+      .createExperiment('searcher: {name: random, metric: l, max_trials: ten}')
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((await client.listExperiments()).length).toBe(before);
+  });
+
+  it('answers unknown ids with NotFoundError codes', async () => {
+    expect(await code(client.getExperiment(987654))).toBe('EXPERIMENT_NOT_FOUND');
+    expect(await code(client.getTrial(987654))).toBe('TRIAL_NOT_FOUND');
+    expect(await code(client.getCheckpoint('00000000-0000-0000-0000-000000000000'))).toBe(
+      'CHECKPOINT_NOT_FOUND',
+    );
+    expect(await code(client.getModel('no-such-model'))).toBe('MODEL_NOT_FOUND');
+    expect(await code(client.listVersions('no-such-model'))).toBe('MODEL_NOT_FOUND');
+  });
+
+  it('keeps a model registry', async () => {
+    const model = await client.createModel('fashion-classifier', { description: 'FMNIST', labels: ['cv'] });
+    expect(model).toMatchObject({
+      name: 'fashion-classifier',
+      description: 'FMNIST',
+      labels: ['cv'],
+      numVersions: 0,
+    });
+    expect(await code(client.createModel('fashion-classifier'))).toBe('MODEL_EXISTS');
+    expect((await client.listModels()).map((m) => m.name)).toContain('fashion-classifier');
+    expect(await client.listVersions('fashion-classifier')).toEqual([]);
+    expect(await code(client.getVersion('fashion-classifier', 1))).toBe('MODEL_VERSION_NOT_FOUND');
+    expect(
+      await code(client.registerVersion('fashion-classifier', '00000000-0000-0000-0000-000000000000')),
+    ).toBe('CHECKPOINT_NOT_FOUND');
+  });
+  it("previews the same search plan as fmnist's --dry-run (POST /api/v1/preview-hp-search)", async () => {
+    const login = await fetch(`${master.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'determined', password: REAL_MASTER_PASSWORD }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    // The shipped adaptive.yaml's search in the 0.38 form, then a few that exercise the modes.
+    const shipped = parseExperimentConfig(
+      await readFile(
+        join(dirname(fileURLToPath(import.meta.url)), '../../../apps/train/adaptive.yaml'),
+        'utf8',
+      ),
+    ).config.searcher;
+    const asha = { name: 'adaptive_asha', metric: 'loss', time_metric: 'batches' };
+    const searchers: Record<string, unknown>[] = [
+      {
+        ...asha,
+        metric: shipped.metric,
+        smaller_is_better: shipped.smallerIsBetter,
+        max_trials: shipped.maxTrials,
+        time_metric: shipped.maxLength!.unit,
+        max_time: shipped.maxLength!.length,
+        mode: shipped.mode,
+        divisor: shipped.divisor,
+        max_rungs: shipped.maxRungs,
+        max_concurrent_trials: shipped.maxConcurrentTrials,
+      },
+      { ...asha, max_trials: 64, max_time: 64, mode: 'conservative' },
+      { ...asha, max_trials: 1000, max_time: 1000, divisor: 10, mode: 'standard', max_concurrent_trials: 0 },
+      { ...asha, max_trials: 30, max_time: 50, divisor: 2.5, bracket_rungs: [4, 2] },
+      { name: 'random', metric: 'loss', max_trials: 5 },
+    ];
+    for (const searcher of searchers) {
+      const res = await fetch(`${master.url}/api/v1/preview-hp-search`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          config: { name: 'preview', entrypoint: 'fmnist-trial', hyperparameters: {}, searcher },
+        }),
+      });
+      expect(res.status).toBe(200);
+      const { summary } = (await res.json()) as {
+        summary: { trials: { count: number; unit: { maxLength?: boolean; value?: number } }[] };
+      };
+      const plan = planSearch(parseExperimentConfig(JSON.stringify({ searcher })).config);
+      expect(summary.trials.map((t) => [t.count, t.unit.maxLength ? null : t.unit.value])).toEqual(
+        plan.summary.map((r) => [r.count, r.length]),
+      );
+    }
+  });
+});
