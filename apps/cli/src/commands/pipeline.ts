@@ -144,7 +144,12 @@ export function registerPipeline(program: Command, ctx: () => CliContext): void 
       .option('--retrain', 'train a new experiment even when one already trained on this data')
       .option('--no-serve', 'stop after the accuracy gate instead of serving the model')
       .option('--port <port>', 'where to serve', (v) => Number(v), 9000)
-      .option('--ui-port <port>', 'where the dashboard listens beside the served model', (v) => Number(v), 8080)
+      .option(
+        '--ui-port <port>',
+        'where the dashboard listens beside the served model',
+        (v) => Number(v),
+        8080,
+      )
       .option('--no-ui', 'serve the model without the dashboard')
       .option('--min-accuracy <x>', 'the accuracy gate', (v) => Number(v), 0.9)
       .option('--config <file>', 'the experiment config (default: apps/train/const.yaml)')
