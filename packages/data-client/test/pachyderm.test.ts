@@ -1,34 +1,152 @@
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPachydermDataClient } from '../src/pachyderm.js';
 import { testDataClient } from './contract.js';
 import { startFakePachd } from './fake-pachd.js';
 
+const noEnv = {};
+
 testDataClient('Pachyderm backend against an in-test pachd', async () => {
   const pachd = await startFakePachd();
-  return { client: createPachydermDataClient({ address: pachd.address }), stop: pachd.stop };
+  return { client: createPachydermDataClient({ address: pachd.address, env: noEnv }), stop: pachd.stop };
 });
 
-describe('Pachyderm backend', () => {
-  it('uploads before it starts a commit, so a failed upload leaves no open commit', async () => {
-    const pachd = await startFakePachd();
-    const client = createPachydermDataClient({ address: pachd.address });
-    await client.createRepo('raw');
+async function code(p: Promise<unknown>): Promise<string | undefined> {
+  return p.then(
+    () => undefined,
+    (e) => (e as { code?: string }).code,
+  );
+}
+
+/** Opens a commit on the branch as another pachctl user would (`pachctl start commit`), and leaves it open. */
+async function startCommitAs(pachd: Awaited<ReturnType<typeof startFakePachd>>, repo: string, user: string) {
+  return pachd.state.startCommit({ repo: { name: repo }, name: 'master' }, 'import in progress', user);
+}
+
+describe('Pachyderm puts', () => {
+  let pachd: Awaited<ReturnType<typeof startFakePachd>>;
+  let work: string;
+  beforeAll(async () => {
+    pachd = await startFakePachd();
+    work = await mkdtemp(join(tmpdir(), 'fmnist-pachd-'));
+  });
+  afterAll(async () => {
+    await pachd.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('puts in one ModifyFile: a source that breaks midway leaves no commit, open or finished', async () => {
+    const client = createPachydermDataClient({ address: pachd.address, env: noEnv });
+    await client.createRepo('broken');
     async function* breaks() {
       yield Buffer.from('part');
       throw new Error('source broke');
     }
-    await expect(client.putFiles('raw@master:/', { name: 'x', content: breaks() })).rejects.toThrow(
+    await expect(client.putFiles('broken@master:/', { name: 'x', content: breaks() })).rejects.toThrow(
       /source broke/,
     );
-    expect(pachd.repos.get('raw')?.commits.size).toBe(0);
+    expect(pachd.commits('broken')).toEqual([]);
+    const put = await client.putFiles('broken@master:/', { name: 'x', content: 'whole' });
+    expect(put.commit).toMatchObject({ branch: 'master', parent: null, fileCount: 1 });
     await client.close();
-    await pachd.stop();
   });
 
-  it('accepts pachctl-style addresses and rejects nonsense', () => {
-    expect(createPachydermDataClient({ address: 'localhost:30650' }).location).toBe('localhost:30650');
-    expect(createPachydermDataClient({ address: 'grpcs://pachd.example.com' }).backend).toBe('pachyderm');
-    expect(() => createPachydermDataClient({ address: 'not an address' })).toThrow(/not a pachd address/);
+  it('leaves no open commit when the putting process is killed (SIGKILL) midway, and the next put lands', async () => {
+    const writer = join(work, 'pachd-writer.mjs');
+    await build({
+      entryPoints: [join(import.meta.dirname, 'fixtures', 'pachd-writer.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: writer,
+      logLevel: 'silent',
+      loader: { '.proto': 'text' },
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    const client = createPachydermDataClient({ address: pachd.address, env: noEnv });
+    await client.createRepo('raw');
+    const before = await client.putFiles('raw@master:/', { name: 'keep.txt', content: 'kept' });
+
+    const child = spawn(process.execPath, [writer, pachd.address], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => child.on('exit', r));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d) => String(d).includes('writing') && resolve()),
+    );
+    child.kill('SIGKILL');
+    await exited;
+
+    expect(pachd.commits('raw').map((c) => c.id)).toEqual([before.commit.id]);
+    expect(pachd.commits('raw').filter((c) => !c.finishing)).toEqual([]);
+    const after = await client.putFiles('raw@master:/', { name: 'next.txt', content: 'next' });
+    expect(after.commit.parent).toBe(before.commit.id);
+    expect(after.commit.fileCount).toBe(2);
+    await client.close();
+  });
+
+  it('refuses to put on a head another writer left open, saying whose it is and what to do', async () => {
+    const client = createPachydermDataClient({ address: pachd.address, env: noEnv });
+    await client.createRepo('shared');
+    await client.putFiles('shared@master:/', { name: 'a.txt', content: 'a' });
+    const open = await startCommitAs(pachd, 'shared', 'robot:nightly-import');
+    const refused = client.putFiles('shared@master:/', { name: 'b.txt', content: 'b' });
+    await expect(refused).rejects.toMatchObject({ code: 'COMMIT_OPEN' });
+    await expect(refused).rejects.toThrow(
+      new RegExp(`${open.id} \\("import in progress"\\) is still open, started .* by robot:nightly-import`),
+    );
+    await expect(refused).rejects.toThrow(`pachctl finish commit shared@${open.id}`);
+    expect(open.files.has('/b.txt')).toBe(false);
+
+    pachd.state.finishCommit(open);
+    const put = await client.putFiles('shared@master:/', { name: 'b.txt', content: 'b' });
+    expect(put.commit.parent).toBe(open.id);
+    await client.close();
+  });
+
+  it('gives every call a deadline: a pachd that never answers fails the call instead of hanging', async () => {
+    const stuck = await startFakePachd({ stall: ['InspectRepo', 'ModifyFile'] });
+    const client = createPachydermDataClient({
+      address: stuck.address,
+      env: noEnv,
+      timeoutMs: 200,
+      transferTimeoutMs: 300,
+    });
+    const put = client.putFiles('raw@master:/', { name: 'x', content: 'x' });
+    await expect(put).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    await expect(put).rejects.toThrow(/did not answer within/);
+    await client.close();
+    await stuck.stop();
+  });
+
+  it('names the branch of every commit it reports, and says when a deleted repo was not there', async () => {
+    const client = createPachydermDataClient({ address: pachd.address, env: noEnv });
+    await client.createRepo('named');
+    const put = await client.putFiles('named@master:/', { name: 'a', content: 'a' });
+    expect(put.commit.branch).toBe('master');
+    expect((await client.listCommits('named', { branch: 'master' }))[0]?.branch).toBe('master');
+    expect(await code(client.deleteRepo('never-made'))).toBe('REPO_NOT_FOUND');
+    await client.close();
+  });
+
+  it('creates the project of a repo when it is missing', async () => {
+    const client = createPachydermDataClient({ address: pachd.address, env: noEnv, project: 'fashion' });
+    await client.createRepo('raw');
+    expect(pachd.state.projects.has('fashion')).toBe(true);
+    expect(pachd.state.repos.has('fashion/raw')).toBe(true);
+    expect((await client.listRepos()).map((r) => r.name)).toEqual(['raw']);
+    await client.close();
+  });
+
+  it('refuses a commit message, which a one-step put cannot carry', async () => {
+    const client = createPachydermDataClient({ address: pachd.address, env: noEnv });
+    const put = client.putFiles('raw@master:/', { name: 'x', content: 'x' }, { description: 'why' });
+    await expect(put).rejects.toMatchObject({ code: 'BAD_OPTIONS' });
+    await client.close();
   });
 });
 
