@@ -5,7 +5,14 @@ import { createLocalDataClient } from './local.js';
 import { createPachydermDataClient } from './pachyderm.js';
 import type { DataClient } from './types.js';
 
-export { type Address, formatAddress, isCommitId, normalizeRepoPath, parseAddress } from './address.js';
+export {
+  type Address,
+  formatAddress,
+  isCommitId,
+  normalizeRepoPath,
+  parseAddress,
+  parsePutTarget,
+} from './address.js';
 export { AddressError, DataClientError, type DataClientErrorCode } from './errors.js';
 export { createLocalDataClient, type LocalDataClientOptions } from './local.js';
 export { createPachydermDataClient, type PachydermDataClientOptions } from './pachyderm.js';
