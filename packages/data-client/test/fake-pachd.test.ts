@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakePachd } from './fake-pachd.js';
+import { fakePfsDefinition, startFakePachd } from './fake-pachd.js';
 
 // The rules the in-test pachd keeps, asserted through plain gRPC calls (no client under test), so a
 // client that passes against it is held to what pachd v2.11.6 does.
@@ -15,14 +13,7 @@ describe("the in-test pachd keeps pachd's rules", () => {
 
   beforeAll(async () => {
     pachd = await startFakePachd();
-    const def = loadSync(join(import.meta.dirname, 'fake-pachd', 'pfs.proto'), {
-      keepCase: true,
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
-    const loaded = grpc.loadPackageDefinition(def) as unknown as {
+    const loaded = grpc.loadPackageDefinition(fakePfsDefinition()) as unknown as {
       pfs_v2: { API: grpc.ServiceClientConstructor };
     };
     api = new loaded.pfs_v2.API(`127.0.0.1:${pachd.port}`, grpc.credentials.createInsecure()) as never;

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { modifyFileHandler } from './fake-pachd/modify-file.js';
-import { cleanPath, type FakeCommit, type Msg, PachdError, PachdState } from './fake-pachd/state.js';
+import {
+  cleanPath,
+  type FakeCommit,
+  type Msg,
+  PachdError,
+  PachdState,
+  toServiceError,
+} from './fake-pachd/state.js';
 
 export type { FakeCommit } from './fake-pachd/state.js';
 
@@ -20,11 +27,19 @@ export interface FakePachdOptions {
 
 const ts = (d: Date | null) =>
   d ? { seconds: String(Math.floor(d.getTime() / 1000)), nanos: (d.getTime() % 1000) * 1e6 } : null;
-const err = (e: unknown): grpc.ServiceError => {
-  const [code, details] = e instanceof PachdError ? [e.code, e.details] : [grpc.status.INTERNAL, String(e)];
-  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
-};
+const err = toServiceError;
 type CancellableCall = { on(event: 'cancelled', fn: () => void): unknown };
+
+/** The in-test pachd's own pfs_v2 definition (test/fake-pachd/pfs.proto). */
+export function fakePfsDefinition() {
+  return loadSync(join(import.meta.dirname, 'fake-pachd', 'pfs.proto'), {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+}
 
 export async function startFakePachd(opts: FakePachdOptions = {}) {
   const state = new PachdState();
@@ -116,33 +131,33 @@ export async function startFakePachd(opts: FakePachdOptions = {}) {
 
   type Unary = (req: Msg, call: grpc.ServerUnaryCall<Msg, Msg>) => Msg | Promise<Msg>;
   type Stream = (req: Msg, call: grpc.ServerWritableStream<Msg, Msg>) => Msg[] | Promise<Msg[]>;
+  /** Runs a handler for the caller (auth checked first); a stalled method's answer never comes. */
+  function handle<C extends { metadata: grpc.Metadata; request: Msg }, R>(
+    name: string,
+    call: C,
+    fn: (req: Msg, call: C) => R,
+  ) {
+    if (stall.has(name)) return new Promise<Awaited<R>>(() => {});
+    return Promise.resolve().then(() => {
+      user(call.metadata);
+      return fn(call.request, call);
+    });
+  }
   const unary =
     (name: string, fn: Unary) => (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
-      if (stall.has(name)) return;
-      Promise.resolve()
-        .then(() => {
-          user(call.metadata);
-          return fn(call.request, call);
-        })
-        .then(
-          (r) => cb(null, r),
-          (e) => cb(err(e)),
-        );
+      handle(name, call, fn).then(
+        (r) => cb(null, r),
+        (e) => cb(err(e)),
+      );
     };
   const stream = (name: string, fn: Stream) => (call: grpc.ServerWritableStream<Msg, Msg>) => {
-    if (stall.has(name)) return;
-    Promise.resolve()
-      .then(() => {
-        user(call.metadata);
-        return fn(call.request, call);
-      })
-      .then(
-        (msgs) => {
-          for (const m of msgs) call.write(m);
-          call.end();
-        },
-        (e) => call.emit('error', err(e)),
-      );
+    handle(name, call, fn).then(
+      (msgs) => {
+        for (const m of msgs as Msg[]) call.write(m);
+        call.end();
+      },
+      (e) => call.emit('error', err(e)),
+    );
   };
 
   const impl: grpc.UntypedServiceImplementation = {
@@ -271,14 +286,7 @@ export async function startFakePachd(opts: FakePachdOptions = {}) {
     ModifyFile: modifyFileHandler(state, user, stall.has('ModifyFile')),
   };
 
-  const def = loadSync(join(import.meta.dirname, 'fake-pachd', 'pfs.proto'), {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const loaded = grpc.loadPackageDefinition(def) as unknown as {
+  const loaded = grpc.loadPackageDefinition(fakePfsDefinition()) as unknown as {
     pfs_v2: { API: grpc.ServiceClientConstructor };
   };
   const server = new grpc.Server();

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPachydermDataClient } from '../src/pachyderm.js';
 import { testDataClient } from './contract.js';
 import { startFakePachd } from './fake-pachd.js';
+import { bundleFixture } from './fixtures/bundle.js';
 
 const noEnv = {};
 
@@ -56,19 +56,7 @@ describe('Pachyderm puts', () => {
   });
 
   it('leaves no open commit when the putting process is killed (SIGKILL) midway, and the next put lands', async () => {
-    const writer = join(work, 'pachd-writer.mjs');
-    await build({
-      entryPoints: [join(import.meta.dirname, 'fixtures', 'pachd-writer.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: writer,
-      logLevel: 'silent',
-      loader: { '.proto': 'text' },
-      banner: {
-        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
-    });
+    const writer = await bundleFixture('pachd-writer', join(work, 'pachd-writer.mjs'));
     const client = createPachydermDataClient({ address: pachd.address, env: noEnv });
     await client.createRepo('raw');
     const before = await client.putFiles('raw@master:/', { name: 'keep.txt', content: 'kept' });

@@ -1,12 +1,17 @@
 // ModifyFile of the in-test pachd: how pachd v2.11.6 takes a stream of file changes
 // (src/server/pfs/server/api_server.go, ModifyFile; driver_file.go, modifyFile / oneOffModifyFile).
 import * as grpc from '@grpc/grpc-js';
-import { cleanPath, type FakeCommit, type FileOp, type Msg, PachdError, type PachdState } from './state.js';
+import {
+  cleanPath,
+  type FakeCommit,
+  type FileOp,
+  type Msg,
+  PachdError,
+  type PachdState,
+  toServiceError,
+} from './state.js';
 
-const err = (e: unknown): grpc.ServiceError => {
-  const [code, details] = e instanceof PachdError ? [e.code, e.details] : [grpc.status.INTERNAL, String(e)];
-  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
-};
+const err = toServiceError;
 
 export function modifyFileHandler(state: PachdState, user: (meta: grpc.Metadata) => string, stall: boolean) {
   /** driver_file.go, modifyFile: an open commit takes the writes; a finished head gets a new child commit. */

@@ -2,7 +2,7 @@
 // (pachyderm/pachyderm, src/server/pfs/...); errors carry pachd's gRPC status codes and wording
 // (src/server/pfs/pfs.go). No type or constant here comes from the client under test.
 import { createHash, randomUUID } from 'node:crypto';
-import { status } from '@grpc/grpc-js';
+import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 
 // biome-ignore lint/suspicious/noExplicitAny: requests are plain objects decoded by proto-loader
 export type Msg = any;
@@ -16,6 +16,12 @@ export class PachdError extends Error {
   }
 }
 const fail = (code: status, details: string) => new PachdError(code, details);
+
+/** The gRPC error a handler answers with: pachd's code and text, or INTERNAL for a bug in the fake. */
+export function toServiceError(e: unknown): ServiceError {
+  const [code, details] = e instanceof PachdError ? [e.code, e.details] : [status.INTERNAL, String(e)];
+  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
+}
 
 export interface FakeCommit {
   id: string;
