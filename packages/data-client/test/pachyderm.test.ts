@@ -121,6 +121,18 @@ describe('Pachyderm puts', () => {
     await client.close();
   });
 
+  it('lists an empty commit as empty, where pachd answers NotFound for its root', async () => {
+    const client = createPachydermDataClient({ address: pachd.address, env: noEnv });
+    await client.createRepo('empty');
+    const c = pachd.state.startCommit({ repo: { name: 'empty' }, name: 'master' }, '', '');
+    pachd.state.finishCommit(c);
+    expect(await client.listFiles('empty@master:/')).toEqual([]);
+    expect(await client.listFiles('empty@master:/', { recursive: true })).toEqual([]);
+    expect(await client.inspectCommit('empty@master')).toMatchObject({ fileCount: 0, sizeBytes: 0 });
+    await expect(client.listFiles('empty@master:/nothing')).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    await client.close();
+  });
+
   it('creates the project of a repo when it is missing', async () => {
     const client = createPachydermDataClient({ address: pachd.address, env: noEnv, project: 'fashion' });
     await client.createRepo('raw');

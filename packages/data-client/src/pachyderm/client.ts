@@ -258,21 +258,24 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
       const a = refOf(address);
       const id = (await shared.inspect(a.repo, a.ref)).commit.id;
       const what = { what: address, notFound: 'FILE_NOT_FOUND' as const };
-      if (a.path !== '/' || o.recursive) {
-        const top = await rpc.unary(
-          'InspectFile',
+      try {
+        if (a.path !== '/') {
+          const file = { commit: commit(a.repo, id), path: a.path };
+          const top = await rpc.unary('InspectFile', { file }, what);
+          if (top.file_type !== 'DIR') return [toFileInfo(top, id)];
+        }
+        if (o.recursive) return await walkFiles(a.repo, id, a.path);
+        const infos = await rpc.collect(
+          'ListFile',
           { file: { commit: commit(a.repo, id), path: a.path } },
           what,
         );
-        if (top.file_type !== 'DIR') return [toFileInfo(top, id)];
+        return infos.map((f) => toFileInfo(f, id)).sort((x, y) => (x.path < y.path ? -1 : 1));
+      } catch (e) {
+        // An empty commit has no root entry: pachd answers NotFound (source.go, NewErrOnEmpty).
+        if (a.path === '/' && (e as DataClientError).code === 'FILE_NOT_FOUND') return [];
+        throw e;
       }
-      if (o.recursive) return walkFiles(a.repo, id, a.path);
-      const infos = await rpc.collect(
-        'ListFile',
-        { file: { commit: commit(a.repo, id), path: a.path } },
-        what,
-      );
-      return infos.map((f) => toFileInfo(f, id)).sort((x, y) => (x.path < y.path ? -1 : 1));
     },
 
     async getFile(address): Promise<Readable> {
