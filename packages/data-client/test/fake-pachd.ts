@@ -60,8 +60,11 @@ export async function startFakePachd(opts: FakePachdOptions = {}) {
     return { branch: { repo, name: c.branch }, id: c.id, repo };
   };
   const size = (c: FakeCommit) => String([...c.files.values()].reduce((s, b) => s + b.length, 0));
-  const commitInfo = (c: FakeCommit) => ({
-    commit: commitMsg(c),
+  // pachd names the branch only when the commit was asked for by branch alone: one asked for by id
+  // (with or without its branch), and every commit of ListCommit, come back without it (seen with
+  // pachd 2.11.6 built from source; Commit.NilBranch, src/pfs/pfs.go).
+  const commitInfo = (c: FakeCommit, withBranch = false) => ({
+    commit: withBranch ? commitMsg(c) : { ...commitMsg(c), branch: null },
     origin: { kind: 'USER' },
     description: c.description,
     parent_commit: c.parent ? { ...commitMsg(c), id: c.parent } : null,
@@ -108,6 +111,18 @@ export async function startFakePachd(opts: FakePachdOptions = {}) {
         reject(new PachdError(grpc.status.CANCELLED, 'context canceled'));
       });
     });
+  }
+
+  /** driver.go, inspectCommitInfo wraps what resolving fails with in "inspect commitHandle: ". */
+  function inspectCommitHandle<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof PachdError && e.code === grpc.status.NOT_FOUND) {
+        throw new PachdError(e.code, `inspect commitHandle: ${e.details}`);
+      }
+      throw e;
+    }
   }
 
   /** driver_file.go, openCommit: reading a FINISHING commit waits until it is FINISHED. */
@@ -211,7 +226,7 @@ export async function startFakePachd(opts: FakePachdOptions = {}) {
     // driver.go, inspectCommit: STARTED and READY answer at once; FINISHING and FINISHED wait for that
     // state (inspectProcessingCommits), until the caller's deadline; a commit deleted meanwhile is an error.
     InspectCommit: unary('InspectCommit', async (req, call) => {
-      const c = state.resolve(req.commit);
+      const c = inspectCommitHandle(() => state.resolve(req.commit));
       const wait = req.wait as string;
       if (wait === 'FINISHING' || wait === 'FINISHED') {
         const repoKey = `${c.project}/${c.repo}`;
@@ -222,7 +237,7 @@ export async function startFakePachd(opts: FakePachdOptions = {}) {
         if (!state.repos.has(repoKey))
           throw new PachdError(grpc.status.UNKNOWN, `commit ${repoKey}@${c.id} was deleted`);
       }
-      return commitInfo(c);
+      return commitInfo(c, Boolean(req.commit?.branch?.name) && !req.commit?.id);
     }),
     ListCommit: stream('ListCommit', (req) => {
       const repo = state.repoOf(req.repo);

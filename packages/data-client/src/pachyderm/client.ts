@@ -173,6 +173,41 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
     walkFiles,
   };
 
+  /**
+   * The branch each commit was made on, as far as the branches' ancestries tell: pachd leaves the branch
+   * out of commits it answers by id and of ListCommit (seen with pachd 2.11.6), so it is recovered here.
+   */
+  async function branchesByCommit(
+    repoName: string,
+    commits?: pfs.CommitInfo[],
+  ): Promise<Map<string, string>> {
+    const info = await inspectRepo(repoName);
+    const all =
+      commits ??
+      (await rpc.collect(
+        'ListCommit',
+        { repo: repo(repoName), number: '0', all: false },
+        { what: `commits of ${repoName}`, notFound: 'REPO_NOT_FOUND' },
+      ));
+    const byId = new Map(all.map((c) => [c.commit.id, c]));
+    const out = new Map<string, string>();
+    for (const b of (info.branches ?? []).map((x) => x.name).sort()) {
+      const head = await rpc.unary(
+        'InspectCommit',
+        { commit: commit(repoName, b), wait: 'COMMIT_STATE_UNKNOWN' },
+        { what: `${repoName}@${b}`, notFound: 'BRANCH_NOT_FOUND' },
+      );
+      for (
+        let c: pfs.CommitInfo | undefined = byId.get(head.commit.id) ?? head;
+        c && !out.has(c.commit.id);
+      ) {
+        out.set(c.commit.id, b);
+        c = c.parent_commit?.id ? byId.get(c.parent_commit.id) : undefined;
+      }
+    }
+    return out;
+  }
+
   /** Creates the project when it is missing (pachd refuses a repo in an unknown project). */
   async function ensureProject() {
     if (projectChecked || project.name === 'default') return;
@@ -303,34 +338,36 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
 
     async listCommits(repoName, o = {}) {
       await inspectRepo(repoName);
-      let infos = await rpc.collect(
+      const all = await rpc.collect(
         'ListCommit',
-        { repo: repo(repoName), number: String(o.branch ? 0 : (o.limit ?? 0)), all: false },
+        { repo: repo(repoName), number: '0', all: false },
         { what: `commits of ${repoName}`, notFound: 'REPO_NOT_FOUND' },
       );
+      let infos = all;
       if (o.branch) {
         // Follow the branch's ancestry from its head.
         const head = await shared.inspect(repoName, checkName('branch', o.branch));
-        const byId = new Map(infos.map((c) => [c.commit.id, c]));
+        const byId = new Map(all.map((c) => [c.commit.id, c]));
         infos = [];
         for (let c: pfs.CommitInfo | undefined = byId.get(head.commit.id) ?? head; c; ) {
           infos.push(c);
           c = c.parent_commit?.id ? byId.get(c.parent_commit.id) : undefined;
         }
       }
+      const branches = o.branch ? undefined : await branchesByCommit(repoName, all);
       const out: CommitInfo[] = [];
       for (const c of infos.slice(0, o.limit ?? infos.length))
-        out.push(await shared.toCommitInfo(repoName, c, o.branch));
+        out.push(await shared.toCommitInfo(repoName, c, o.branch ?? branches?.get(c.commit.id)));
       return out;
     },
 
     async inspectCommit(address) {
       const a = refOf(address);
-      return shared.toCommitInfo(
-        a.repo,
-        await shared.inspect(a.repo, a.ref),
-        isCommitId(a.ref) ? undefined : a.ref,
-      );
+      const ci = await shared.inspect(a.repo, a.ref);
+      const branch = isCommitId(a.ref)
+        ? ci.commit.branch?.name || (await branchesByCommit(a.repo)).get(ci.commit.id)
+        : a.ref;
+      return shared.toCommitInfo(a.repo, ci, branch);
     },
 
     async diffCommits(from, to) {

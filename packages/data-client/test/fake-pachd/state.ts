@@ -117,11 +117,16 @@ export class PachdState {
     }
   }
 
-  /** A commit's repo is Commit.repo, else Commit.branch.repo; neither is an error (val_server.go, checkCommit). */
+  /**
+   * A commit's repo is Commit.repo when set (even with no name), else Commit.branch.repo; neither is an
+   * error (val_server.go, checkCommit; pfs.go, AccessRepo). A repo with no name finds nothing: pachd
+   * answers NotFound for `default/@<id>` (seen with pachd 2.11.6 and pachyderm_sdk, which always sends one).
+   */
   private commitRepo(c: Msg): FakeRepo {
     if (!c) throw fail(status.UNKNOWN, 'commit cannot be nil');
-    const repo = c.repo?.name ? c.repo : c.branch?.repo;
-    if (!repo?.name) throw fail(status.UNKNOWN, 'commit must have a repo');
+    const repo = c.repo ?? c.branch?.repo;
+    if (!repo) throw fail(status.UNKNOWN, 'commit must have a repo');
+    if (!repo.name) throw fail(status.NOT_FOUND, `commit ${this.projectOf(repo)}/@${c.id} not found`);
     return this.repoOf(repo);
   }
 
