@@ -1,3 +1,4 @@
 import { build } from '../../tsup.shared';
 
-export default build(['src/index.ts', 'src/local.ts', 'src/pachyderm.ts']);
+// pfs.proto is bundled as text, so the built package needs no files beside its JavaScript.
+export default build(['src/index.ts', 'src/local.ts', 'src/pachyderm.ts'], { loader: { '.proto': 'text' } });

@@ -61,7 +61,7 @@ describe('fmnist data repository verbs', () => {
     );
 
     await writeFile(join(home, 'more.bin'), 'more');
-    await run('put', 'file', 'fmnist-train-raw@master:/extra', '-f', join(home, 'more.bin'));
+    await run('put', 'file', 'fmnist-train-raw@master:/extra/', '-f', join(home, 'more.bin'));
     const commits = JSON.parse((await run('list', 'commit', 'fmnist-train-raw', '--json')).stdout);
     expect(commits).toHaveLength(2);
     expect(commits[0].parent).toBe(commit.id);
@@ -89,6 +89,29 @@ describe('fmnist data repository verbs', () => {
       (await run('get', 'file', 'fmnist-train-raw@master:/nope.bin', '-o', join(home, 'x'))).stderr,
     ).toMatch(/no such file/);
     expect((await run('list', 'commit', 'fmnist-train-raw')).stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('places files as pachctl put file does, and says when a repo to delete is not there', async () => {
+    expect((await run('repo', 'create', 'placed')).code).toBe(0);
+    const one = join(home, 'a.txt');
+    await writeFile(one, 'A');
+    const listed = async () =>
+      JSON.parse((await run('list', 'file', 'placed@master:/', '--recursive', '--json')).stdout).map(
+        (f: { path: string }) => f.path,
+      );
+    expect((await run('put', 'file', 'placed@master:/x', '-f', one)).stdout).toMatch(/put on master$/m);
+    expect(await listed()).toEqual(['/x']);
+    await run('put', 'file', 'placed@master', '-f', one);
+    expect(await listed()).toEqual(['/a.txt', '/x']);
+    await run('put', 'file', '-r', 'placed@master', '-f', src);
+    expect(await listed()).toEqual(['/a.txt', '/src/sub/labels.bin', '/src/train.bin', '/x']);
+    expect((await run('inspect', 'commit', 'placed@master')).stdout).toMatch(/^Branch: +master$/m);
+
+    expect((await run('repo', 'delete', 'placed')).stdout).toMatch(/deleted repo placed/);
+    const missing = await run('repo', 'delete', 'placed');
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).not.toMatch(/deleted/);
+    expect(missing.stderr).toMatch(/not found/);
   });
 
   it('reports an unreachable pachd given with --pachd', async () => {

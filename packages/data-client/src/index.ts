@@ -5,24 +5,39 @@ import { createLocalDataClient } from './local.js';
 import { createPachydermDataClient } from './pachyderm.js';
 import type { DataClient } from './types.js';
 
-export { type Address, formatAddress, isCommitId, normalizeRepoPath, parseAddress } from './address.js';
+export {
+  type Address,
+  formatAddress,
+  isCommitId,
+  normalizeRepoPath,
+  parseAddress,
+  parsePutTarget,
+} from './address.js';
 export { AddressError, DataClientError, type DataClientErrorCode } from './errors.js';
 export { createLocalDataClient, type LocalDataClientOptions } from './local.js';
 export { createPachydermDataClient, type PachydermDataClientOptions } from './pachyderm.js';
+export { type LocalSource, pachctlPutPlan } from './put-plan.js';
 export type * from './types.js';
 
 export interface DataClientOptions {
   /** The fmnist home; the embedded store lives in `<home>/pfs`. Default: FMNIST_HOME or ./.fmnist. */
   home?: string;
-  /** A pachd address (`host:port`, `grpc://host:port`, `grpcs://host:port`); default: PACHD_ADDRESS. */
+  /** A pachd address (`host:port`, `grpc://…`, `grpcs://…`, `unix://…`); default: PACHD_ADDRESS. */
   pachdAddress?: string;
+  /** Where PACHD_ADDRESS, PACH_CONFIG, PACH_CONTEXT, PACH_TOKEN and FMNIST_HOME are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
-/** The one place a backend is chosen: Pachyderm when a pachd address is given, else the embedded store. */
+/**
+ * The one place a backend is chosen: Pachyderm when a pachd address is given (or PACHD_ADDRESS), or
+ * when PACH_CONTEXT or PACH_CONFIG names a pachctl context to use; else the embedded store. A pachctl
+ * config that merely exists in ~/.pachyderm does not move fmnist off its embedded store.
+ */
 export function createDataClient(opts: DataClientOptions = {}): DataClient {
-  const pachd = opts.pachdAddress ?? process.env.PACHD_ADDRESS;
-  if (pachd) return createPachydermDataClient({ address: pachd });
-  return createLocalDataClient({ home: resolve(opts.home ?? process.env.FMNIST_HOME ?? '.fmnist') });
+  const env = opts.env ?? process.env;
+  const pachd = opts.pachdAddress ?? env.PACHD_ADDRESS;
+  if (pachd || env.PACH_CONTEXT || env.PACH_CONFIG) return createPachydermDataClient({ address: pachd, env });
+  return createLocalDataClient({ home: resolve(opts.home ?? env.FMNIST_HOME ?? '.fmnist') });
 }
 
 /**

@@ -51,11 +51,12 @@ export interface FileChange {
 }
 
 /**
- * What to put: a local directory (all its files, recursively, keeping their relative paths), one
- * local file (kept under its base name unless `name` is given), or bytes from a stream under `name`.
+ * What to put: a local directory (all its files, recursively, keeping their relative paths, under
+ * the subdirectory `name` when given), one local file (kept under its base name unless `name` is
+ * given), or bytes from a stream under `name`. Names are relative to the put's path.
  */
 export type PutSource =
-  | { dir: string }
+  | { dir: string; name?: string }
   | { file: string; name?: string }
   | { name: string; content: Readable | AsyncIterable<Uint8Array> | Uint8Array | string };
 

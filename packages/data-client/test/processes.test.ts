@@ -3,24 +3,16 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalDataClient, type DataClient } from '../src/index.js';
+import { bundleFixture } from './fixtures/bundle.js';
 
 let work: string;
 let writer: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'fmnist-proc-'));
-  writer = join(work, 'writer.mjs');
-  await build({
-    entryPoints: [join(import.meta.dirname, 'fixtures', 'writer.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: writer,
-    logLevel: 'silent',
-  });
+  writer = await bundleFixture('writer', join(work, 'writer.mjs'));
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 

@@ -4,9 +4,12 @@ import {
   createDataClient,
   type DataClient,
   type FileInfo,
+  type LocalSource,
   materializeFile,
   type PutSource,
+  pachctlPutPlan,
   parseAddress,
+  parsePutTarget,
 } from '@fmnist/data-client';
 import type { Command } from 'commander';
 import { type CliContext, print } from '../context.js';
@@ -63,7 +66,8 @@ const table = (rows: string[][]) => {
 
 function printCommit(c: CliContext, info: CommitInfo) {
   print(c, `Commit:       ${info.repo}@${info.id}`);
-  print(c, `Branch:       ${info.branch ?? '-'}`);
+  // pachd leaves the branch out of some answers; a line saying "-" would read as "no branch".
+  if (info.branch) print(c, `Branch:       ${info.branch}`);
   print(c, `Parent:       ${info.parent ?? '-'}`);
   print(c, `Finished:     ${info.finished}`);
   print(c, `Size:         ${formatBytes(info.sizeBytes)} (${info.sizeBytes} bytes)`);
@@ -84,7 +88,7 @@ function printFiles(c: CliContext, files: FileInfo[]) {
 export function registerPfs(program: Command, ctx: () => CliContext): void {
   program.option(
     '--pachd <address>',
-    'use the Pachyderm cluster at this pachd address (env PACHD_ADDRESS) instead of the local store',
+    'use the Pachyderm cluster at this pachd address (env PACHD_ADDRESS; PACH_CONFIG / PACH_CONTEXT choose a pachctl context) instead of the local store',
   );
   const run = <T>(fn: (client: DataClient, c: CliContext) => Promise<T>) => {
     const c = ctx();
@@ -135,8 +139,10 @@ export function registerPfs(program: Command, ctx: () => CliContext): void {
     .command('put')
     .description('Add data to a repository')
     .command('file')
-    .description('Put local files into one new commit on a branch, e.g. put file -r raw@master:/ -f ./dir')
-    .argument('<address>', 'REPO@BRANCH:/PATH to put the files at')
+    .description(
+      "Put local files into one new commit on a branch, placed as pachctl places them: REPO@B:/x -f a.txt writes /x (/x/a.txt when the path ends in /), -r REPO@B -f dir writes /dir/…, -r REPO@B:/ -f dir writes dir's files at the root",
+    )
+    .argument('<address>', 'REPO@BRANCH[:/PATH] to put the files at')
     .requiredOption('-f, --file <path...>', 'local file or (with -r) directory to put')
     .option('-r, --recursive', 'put directories recursively')
     .option('--message <text>', 'describe the commit')
@@ -144,9 +150,9 @@ export function registerPfs(program: Command, ctx: () => CliContext): void {
     .action(
       (address: string, opts: { file: string[]; recursive?: boolean; message?: string; json?: boolean }) =>
         run(async (client, c) => {
-          parseAddress(address, { ref: true });
+          const target = parsePutTarget(address);
           const { stat } = await import('node:fs/promises');
-          const sources: PutSource[] = [];
+          const locals: LocalSource[] = [];
           for (const f of opts.file) {
             const isDir = await stat(f).then(
               (s) => s.isDirectory(),
@@ -154,11 +160,13 @@ export function registerPfs(program: Command, ctx: () => CliContext): void {
             );
             if (isDir && !opts.recursive)
               throw new UsageError(`${f} is a directory: add -r to put it recursively`);
-            sources.push(isDir ? { dir: f } : { file: f });
+            locals.push({ path: f, isDir });
           }
+          // Paths as pachctl puts them: REPO@B:/x -f a.txt writes /x; REPO@B -f a.txt writes /a.txt.
+          const plan = pachctlPutPlan(address, locals);
           const bar = createProgress(c, 'putting', { unit: 'bytes' });
           const r = await client
-            .putFiles(address, sources, {
+            .putFiles(plan.address, plan.sources, {
               description: opts.message,
               onProgress: (p) => bar.update(p.path, p.bytesDone, p.bytesTotal),
             })
@@ -167,7 +175,7 @@ export function registerPfs(program: Command, ctx: () => CliContext): void {
           else
             print(
               c,
-              `${r.commit.repo}@${r.commit.id}: ${r.files} files, ${formatBytes(r.bytes)} put on ${r.commit.branch}`,
+              `${r.commit.repo}@${r.commit.id}: ${r.files} files, ${formatBytes(r.bytes)} put on ${r.commit.branch ?? target.ref}`,
             );
         }),
     );
@@ -201,7 +209,7 @@ export function registerPfs(program: Command, ctx: () => CliContext): void {
           ['REPO', 'BRANCH', 'COMMIT', 'FINISHED', 'SIZE', 'FILES'],
           ...commits.map((x) => [
             x.repo,
-            x.branch ?? '-',
+            x.branch ?? '',
             x.id,
             x.finished,
             formatBytes(x.sizeBytes),

@@ -67,7 +67,8 @@ export async function expandSources(destDir: string, sources: PutSource | PutSou
       }
       const found: { file: string; rel: string; size: number }[] = [];
       await walk(src.dir, '', found);
-      for (const f of found) entries.push({ path: joinRepoPath(destDir, f.rel), file: f.file, size: f.size });
+      const under = src.name ? joinRepoPath(destDir, src.name) : destDir;
+      for (const f of found) entries.push({ path: joinRepoPath(under, f.rel), file: f.file, size: f.size });
     } else if ('file' in src) {
       const st = await statSource(src.file);
       if (st.isDirectory()) {
