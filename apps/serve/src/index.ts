@@ -1,4 +1,4 @@
-export type { ModelInfo, ThreadedModel } from './adapter.js';
+export type { ModelInfo, ThreadEvent, ThreadedModel, ThreadedModelOptions } from './adapter.js';
 export { loadThreadedModel } from './adapter.js';
 export type { RunningServer, ServeOptions } from './serve.js';
 export { serveModel } from './serve.js';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BatchingOptions, createServer, type SeldonServer } from '@fmnist/seldon-wrapper';
-import { loadThreadedModel } from './adapter.js';
+import { loadThreadedModel, type ThreadEvent, type ThreadedModel } from './adapter.js';
 
 export interface ServeOptions extends BatchingOptions {
   /** A saved model folder (model.json, weights.bin, metadata.json). */
@@ -12,12 +12,18 @@ export interface ServeOptions extends BatchingOptions {
   source?: Record<string, unknown>;
   port?: number;
   host?: string;
+  /** Largest request body in bytes (HTTP 413 above it). Default 5 MiB. */
+  maxBodyBytes?: number;
   logger?: Pick<Console, 'error' | 'warn'>;
+  /** Told when the model thread dies and when it is back. */
+  onThreadEvent?(event: ThreadEvent): void;
 }
 
 export interface RunningServer {
   app: SeldonServer;
   server: Server;
+  /** The model in its thread (restarted by itself when the thread dies). */
+  model: ThreadedModel;
   /** Base URL, e.g. http://127.0.0.1:9000 */
   url: string;
   /** Seconds from the call to the first answer being possible (model loaded and warmed up). */
@@ -33,11 +39,11 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
   const name = options.name ?? 'fashion-classifier';
   const version = options.version ?? '1';
   // The worker loads the model and warms it up before it says it is ready.
-  const model = await loadThreadedModel(options.modelDir, {
-    name,
-    version,
-    source: { modelDir: options.modelDir, ...options.source },
-  });
+  const model = await loadThreadedModel(
+    options.modelDir,
+    { name, version, source: { modelDir: options.modelDir, ...options.source } },
+    { logger: options.logger, onEvent: options.onThreadEvent },
+  );
   const app = createServer({
     model,
     name,
@@ -49,6 +55,7 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
     concurrency: options.concurrency ?? 4,
     timeoutMs: options.timeoutMs,
     maxQueuedRows: options.maxQueuedRows,
+    maxBodyBytes: options.maxBodyBytes,
     logger: options.logger,
     processMetrics: true,
   });
@@ -66,6 +73,7 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
   return {
     app,
     server,
+    model,
     url: `http://${host}:${port}`,
     startSeconds: (performance.now() - started) / 1000,
     backend: model.backend,

@@ -172,7 +172,7 @@ export function createServer(options: ServerOptions): SeldonServer {
       decoded = await decodeSeldonMessage(message, spec);
     }
     if (draining) throw new SeldonWrapperError('DRAINING', 'the server is shutting down');
-    const result = await batcher.submit(decoded.values, decoded.rows);
+    const result = await batcher.submit(decoded.values, decoded.rows, whileConnected(res));
     metrics.observeRows(decoded.rows);
     const names = outputNames(result.width);
     res.json(
@@ -283,7 +283,7 @@ export function createServer(options: ServerOptions): SeldonServer {
     checkDepth(req.body);
     const decoded = decodeV2Request(req.body, spec);
     if (draining) throw new SeldonWrapperError('DRAINING', 'the server is shutting down');
-    const result = await batcher.submit(decoded.values, decoded.rows);
+    const result = await batcher.submit(decoded.values, decoded.rows, whileConnected(res));
     metrics.observeRows(decoded.rows);
     const names = outputNames(result.width);
     res.json({
@@ -329,11 +329,23 @@ export function createServer(options: ServerOptions): SeldonServer {
     };
   }
 
+  /** Why the server cannot take predictions now, or undefined when it can. */
+  function notReady(): string | undefined {
+    if (draining) return 'draining';
+    try {
+      if (model.ready && model.ready() === false) return 'model not ready';
+    } catch {
+      return 'model not ready';
+    }
+    return undefined;
+  }
+
   const ready = (_req: Request, res: Response) => {
+    const why = notReady();
     res
-      .status(draining ? 503 : 200)
+      .status(why ? 503 : 200)
       .type('text/plain')
-      .send(draining ? 'draining' : 'ready');
+      .send(why ?? 'ready');
   };
 
   let openApiDoc: unknown;
@@ -513,7 +525,8 @@ export function createServer(options: ServerOptions): SeldonServer {
       handlers: [
         (req, res) => {
           checkV2Model(req);
-          res.status(draining ? 503 : 200).json({ name, ready: !draining });
+          const why = notReady();
+          res.status(why ? 503 : 200).json({ name, ready: !why });
         },
       ],
     },
@@ -608,11 +621,27 @@ export function createServer(options: ServerOptions): SeldonServer {
     await app.drain();
     if (!server) return;
     await new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
+      // Keep-alive connections busy when the close began turn idle later: close each as it does.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      sweep.unref();
+      server.close((error) => {
+        clearInterval(sweep);
+        if (error) reject(error);
+        else resolve();
+      });
       server.closeIdleConnections();
     });
   };
   return app;
+}
+
+/** A signal that aborts when the client goes away before its answer is written. */
+function whileConnected(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 const isV2Path = (path: string) => path === '/v2' || path.startsWith('/v2/');
@@ -637,7 +666,11 @@ function describeError(
     switch (error.code) {
       case 'DRAINING':
       case 'OVERLOADED':
+      case 'CANCELLED':
+      case 'MODEL_UNAVAILABLE':
         return { status: 503, reason: 'MICROSERVICE_UNAVAILABLE', info: error.message };
+      case 'TOO_MANY_ROWS':
+        return { status: 413, reason: 'MICROSERVICE_BAD_DATA', info: error.message };
       case 'MODEL_FAILED':
         return {
           status: 500,
@@ -726,7 +759,7 @@ function checkOptions(options: ServerOptions) {
     }
     inputRange = [r[0] as number, r[1] as number];
   }
-  for (const method of ['metadata', 'healthStatus', 'sendFeedback'] as const) {
+  for (const method of ['metadata', 'healthStatus', 'sendFeedback', 'ready'] as const) {
     if (model[method] !== undefined && typeof model[method] !== 'function')
       throw bad(`model.${method} must be a function when given`);
   }

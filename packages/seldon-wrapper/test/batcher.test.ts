@@ -128,6 +128,91 @@ describe('createBatcher', () => {
     for (const r of refused) expect((r as PromiseRejectedResult).reason.code).toBe('OVERLOADED');
   });
 
+  it('splits a request across calls to a model that takes ownership of each batch buffer', async () => {
+    // A worker thread's postMessage transfer detaches the buffer it is given; so does this.
+    const calls: number[] = [];
+    const batcher = createBatcher({
+      rowSize: 2,
+      maxBatchSize: 8,
+      maxWaitMs: 0,
+      run: (input, rows) => {
+        calls.push(rows);
+        const owned = structuredClone(input, { transfer: [input.buffer as ArrayBuffer] });
+        expect(input.buffer.byteLength).toBe(0);
+        return Array.from({ length: rows }, (_, r) => [owned[r * 2] as number]);
+      },
+    });
+    for (const n of [1, 8, 9, 20, 33]) {
+      const rows = Array.from({ length: n }, (_, i): [number, number] => [i, 0]);
+      const res = await batcher.submit(rowsOf(...rows), n);
+      expect(Array.from(res.values)).toEqual(rows.map(([a]) => a));
+    }
+    expect(Math.max(...calls)).toBe(8);
+  });
+
+  it('fails the caller, not the process, when preparing a batch throws inside a timer', async () => {
+    const batcher = createBatcher({
+      rowSize: 2,
+      maxWaitMs: 1,
+      run: () => {
+        throw new TypeError('Cannot perform Construct on a detached ArrayBuffer');
+      },
+    });
+    const failure = await batcher.submit(rowsOf([1, 1]), 1).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: 'MODEL_FAILED' });
+    expect(batcher.running).toBe(0);
+  });
+
+  it('answers the callers even when the batch listener throws', async () => {
+    const batcher = createBatcher({
+      rowSize: 2,
+      maxWaitMs: 0,
+      run: (input) => [[input[0] as number]],
+      onBatch: () => {
+        throw new Error('metrics broke');
+      },
+    });
+    expect(Array.from((await batcher.submit(rowsOf([4, 0]), 1)).values)).toEqual([4]);
+  });
+
+  it('drops the queued rows of a caller who went away', async () => {
+    let release: () => void = () => {};
+    const seen: number[] = [];
+    const batcher = createBatcher({
+      rowSize: 2,
+      maxBatchSize: 4,
+      maxWaitMs: 0,
+      run: async (input, rows) => {
+        for (let r = 0; r < rows; r++) seen.push(input[r * 2] as number);
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        return Array.from({ length: rows }, () => [0]);
+      },
+    });
+    const first = batcher.submit(rowsOf([1, 0]), 1);
+    const gone = new AbortController();
+    const second = batcher.submit(rowsOf([2, 0], [3, 0]), 2, gone.signal);
+    expect(batcher.queuedRows).toBe(2);
+    gone.abort();
+    expect(batcher.queuedRows).toBe(0);
+    await expect(second).rejects.toMatchObject({ code: 'CANCELLED' });
+    release();
+    await first;
+    await batcher.drain();
+    expect(seen).toEqual([1]);
+  });
+
+  it('refuses at once a single request larger than maxQueuedRows, with its own code', async () => {
+    const batcher = createBatcher({
+      rowSize: 2,
+      maxQueuedRows: 3,
+      run: (_i, rows) => new Array(rows).fill([0]),
+    });
+    await expect(batcher.submit(new Float32Array(8), 4)).rejects.toMatchObject({ code: 'TOO_MANY_ROWS' });
+    expect((await batcher.submit(new Float32Array(6), 3)).rows).toBe(3);
+  });
+
   it('drains: runs what is queued at once, then refuses new work', async () => {
     const model = recordingModel(5);
     const batcher = createBatcher({ run: model.run, rowSize: 2, maxWaitMs: 10_000 });

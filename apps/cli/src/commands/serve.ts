@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
 import { resolveVersion, versionFacts, versionSpec } from '../registry.js';
-import { loadModelPackage, positiveInt } from './model.js';
+import { positiveInt } from './model.js';
+
+export { registerBenchServe } from './bench-serve.js';
 
 /** What to serve: a folder given directly, or a registered model version fetched from the registry. */
 async function resolveTarget(
@@ -144,57 +144,4 @@ export async function startServeProcess(
         child.kill('SIGTERM');
       }),
   };
-}
-
-export function registerBenchServe(bench: Command, ctx: () => CliContext): void {
-  bench
-    .command('serve')
-    .description('Serve the default CNN and load it with single-image Seldon tensor requests')
-    .option('--model-dir <dir>', 'serve this model folder (default: an untrained default CNN)')
-    .option('--connections <n>', 'concurrent connections', positiveInt('--connections'), 32)
-    .option('--duration <seconds>', 'how long to load it', positiveInt('--duration'), 10)
-    .option('--json', 'print one JSON line')
-    .action(async (opts: { modelDir?: string; connections: number; duration: number; json?: boolean }) => {
-      const c = ctx();
-      let dir = opts.modelDir;
-      let tmp: string | undefined;
-      if (!dir) {
-        const { createClassifier, saveClassifier } = await loadModelPackage();
-        tmp = await mkdtemp(join(tmpdir(), 'fmnist-bench-serve-'));
-        dir = join(tmp, 'model');
-        const classifier = await createClassifier();
-        await saveClassifier(classifier, dir);
-        classifier.dispose();
-      }
-      const started = performance.now();
-      const server = await startServeProcess(['--model-dir', dir]);
-      const readySeconds = (performance.now() - started) / 1000;
-      try {
-        const { benchServer, examplePayload } = await import('@fmnist/seldon-wrapper/bench');
-        const r = await benchServer({
-          url: `${server.url}/api/v1.0/predictions`,
-          body: examplePayload(),
-          connections: opts.connections,
-          durationSeconds: opts.duration,
-        });
-        const result = {
-          requestsPerSecond: Math.round(r.requestsPerSecond),
-          p50Ms: r.p50Ms,
-          p99Ms: r.p99Ms,
-          errors: r.errors,
-          concurrency: r.concurrency,
-          requests: r.requests,
-          startToReadySeconds: Number(readySeconds.toFixed(2)),
-        };
-        if (opts.json) print(c, JSON.stringify(result));
-        else
-          print(
-            c,
-            `${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.errors} errors at ${result.concurrency} connections; ready in ${result.startToReadySeconds} s`,
-          );
-      } finally {
-        await server.stop();
-        if (tmp) await rm(tmp, { recursive: true, force: true });
-      }
-    });
 }
