@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseSize } from '@fmnist/serve/options';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -28,6 +29,14 @@ async function resolveTarget(
   const { version, modelDir } = await resolveVersion(program, c, opts.model, versionSpec(opts.version));
   return { modelDir, name: opts.model, version: String(version.version), source: versionFacts(version) };
 }
+
+const bodySize = (v: string): number => {
+  try {
+    return parseSize('--max-body-size', v);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+};
 
 const port = (v: string): number => {
   const n = Number(v);
@@ -74,6 +83,19 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
     .option('--max-wait-ms <ms>', 'how long a request may wait for others to share its batch', (v) =>
       Number(v),
     )
+    .option('--concurrency <n>', 'model calls in flight at once', positiveInt('--concurrency'))
+    .option(
+      '--max-queued-rows <n>',
+      'images allowed to wait; more get 503 (and a bigger request 413)',
+      positiveInt('--max-queued-rows'),
+    )
+    .option('--timeout-ms <ms>', 'a model call slower than this fails with 500', positiveInt('--timeout-ms'))
+    .option(
+      '--max-body-size <size>',
+      'largest request body, e.g. 5mb or 512kb (413 above it)',
+      bodySize,
+      5 * 1024 * 1024,
+    )
     .option('--json', 'print one JSON line when ready (url, startSeconds)')
     .action(
       async (opts: {
@@ -84,6 +106,10 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
         host: string;
         maxBatchSize: number;
         maxWaitMs?: number;
+        concurrency?: number;
+        maxQueuedRows?: number;
+        timeoutMs?: number;
+        maxBodySize: number;
         json?: boolean;
       }) => {
         const c = ctx();
@@ -98,6 +124,10 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
           host: opts.host,
           maxBatchSize: opts.maxBatchSize,
           maxWaitMs: opts.maxWaitMs,
+          concurrency: opts.concurrency,
+          maxQueuedRows: opts.maxQueuedRows,
+          timeoutMs: opts.timeoutMs,
+          maxBodyBytes: opts.maxBodySize,
         });
         const base = `${running.url}`;
         if (opts.json)
