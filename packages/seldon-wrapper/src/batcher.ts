@@ -1,4 +1,5 @@
 import { SeldonWrapperError } from './errors.js';
+import { withTimeout } from './timeout.js';
 import type { Batcher, BatcherOptions, BatchingOptions, BatchResult, ModelOutput } from './types.js';
 
 export const BATCHING_DEFAULTS = {
@@ -100,7 +101,7 @@ export function createBatcher(options: BatcherOptions & BatchingOptions): Batche
       finish(parts, total, started, error);
       return;
     }
-    callWithTimeout(() => run(input, total), cfg.timeoutMs).then(
+    withTimeout(() => run(input, total), cfg.timeoutMs).then(
       (output) => {
         try {
           const { values, width } = flattenOutput(output, total);
@@ -270,26 +271,6 @@ const cancelled = () => new SeldonWrapperError('CANCELLED', 'the caller went awa
 
 /** True when `a` spans the whole of its buffer, so handing the buffer away takes nothing else with it. */
 const ownsBuffer = (a: Float32Array) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
-
-/** Runs `fn`, turning a synchronous throw into a rejection and a hang into MODEL_TIMEOUT. */
-export function callWithTimeout<T>(fn: () => T | Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(
-      () => reject(new SeldonWrapperError('MODEL_TIMEOUT', `the model did not answer within ${ms} ms`)),
-      ms,
-    );
-    new Promise<T>((r) => r(fn())).then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
 
 /** Turns what a model returned for `rows` rows into flat Float32 rows, or says what is wrong with it. */
 export function flattenOutput(output: ModelOutput, rows: number): { values: Float32Array; width: number } {
