@@ -6,7 +6,7 @@ import { serveModel } from './serve.js';
 async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseServeArgs>;
   try {
-    parsed = parseServeArgs(argv);
+    parsed = parseServeArgs(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`fmnist-serve: ${error.message}\n\n${USAGE}\n`);
@@ -21,12 +21,13 @@ async function main(argv: string[]): Promise<number> {
   const name = options.name ?? 'fashion-classifier';
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ url: running.url, startSeconds: running.startSeconds, backend: running.backend })}\n`,
+      `${JSON.stringify({ url: running.url, metricsUrl: running.metricsUrl, startSeconds: running.startSeconds, backend: running.backend })}\n`,
     );
   } else {
     process.stdout.write(
       `serving ${name} version ${options.version ?? '1'} (${running.backend}) at ${running.url} — ready in ${running.startSeconds.toFixed(2)} s\n` +
-        `  predictions: POST ${running.url}/api/v1.0/predictions\n  swagger:     ${running.url}/api/v1.0/doc/\n`,
+        `  predictions: POST ${running.url}/api/v1.0/predictions\n  swagger:     ${running.url}/api/v1.0/doc/\n` +
+        (running.metricsUrl ? `  metrics:     ${running.metricsUrl}\n` : ''),
     );
   }
   await new Promise<void>((done) => {

@@ -11,6 +11,9 @@ export const USAGE = `usage: fmnist-serve --model-dir DIR [--name NAME] [--versi
        [--timeout-ms 30000] [--max-body-size 5mb] [--json]
 
 Serves a saved model folder over Seldon Core's prediction protocol and the Open Inference Protocol (V2).
+Under Seldon's operator, PREDICTIVE_UNIT_HTTP_SERVICE_PORT sets the default port,
+PREDICTIVE_UNIT_METRICS_SERVICE_PORT and PREDICTIVE_UNIT_METRICS_ENDPOINT add a metrics listener, and
+PREDICTIVE_UNIT_ID / PREDICTIVE_UNIT_IMAGE name this node in meta.requestPath.
 SIGTERM or Ctrl-C finishes in-flight requests, then exits.`;
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|k|m|g|kib|mib|gib)?$/i;
@@ -34,9 +37,42 @@ function integer(flag: string, text: string | undefined, min: number, max: numbe
   return n;
 }
 
+/**
+ * What Seldon's operator tells a model container through its environment, as the Python wrapper reads it
+ * (SeldonIO/seldon-core v1.17.1 python/seldon_core/microservice.py, env_utils.py, wrapper.py): the HTTP port
+ * (PREDICTIVE_UNIT_HTTP_SERVICE_PORT), the metrics port and path (PREDICTIVE_UNIT_METRICS_SERVICE_PORT,
+ * PREDICTIVE_UNIT_METRICS_ENDPOINT, default `/metrics`; the operator sets `/prometheus`), and the graph
+ * node's id and image for `meta.requestPath` (PREDICTIVE_UNIT_ID, PREDICTIVE_UNIT_IMAGE, which the wrapper
+ * defaults to `NOT_IMPLEMENTED:NOT_IMPLEMENTED`). Absent variables leave the options alone.
+ */
+export function seldonEnvironment(env: NodeJS.ProcessEnv = process.env): Partial<ServeOptions> {
+  const out: Partial<ServeOptions> = {};
+  const port = (name: string) => {
+    const text = env[name];
+    if (text === undefined || text === '') return undefined;
+    const n = integer(name, text, 0, 65_535);
+    return n;
+  };
+  const http = port('PREDICTIVE_UNIT_HTTP_SERVICE_PORT');
+  if (http !== undefined) out.port = http;
+  const metrics = port('PREDICTIVE_UNIT_METRICS_SERVICE_PORT');
+  if (metrics !== undefined) {
+    out.metricsPort = metrics;
+    out.metricsPath = env.PREDICTIVE_UNIT_METRICS_ENDPOINT || '/metrics';
+  }
+  if (env.PREDICTIVE_UNIT_ID) {
+    out.predictiveUnit = {
+      id: env.PREDICTIVE_UNIT_ID,
+      image: env.PREDICTIVE_UNIT_IMAGE || 'NOT_IMPLEMENTED:NOT_IMPLEMENTED',
+    };
+  }
+  return out;
+}
+
 /** The bin's flags as serveModel options; `help` when asked for the usage. */
 export function parseServeArgs(
   argv: string[],
+  env: NodeJS.ProcessEnv = {},
 ): { help: true } | { help: false; json: boolean; options: ServeOptions } {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -79,10 +115,11 @@ export function parseServeArgs(
     help: false,
     json: values.json === true,
     options: {
+      ...seldonEnvironment(env),
       modelDir,
       name: text('name'),
       version: text('version'),
-      port: integer('--port', text('port'), 0, 65_535),
+      ...definedOnly({ port: integer('--port', text('port'), 0, 65_535) }),
       host: text('host'),
       maxBatchSize: integer('--max-batch-size', text('max-batch-size'), 1, 65_536),
       maxWaitMs,
@@ -93,3 +130,6 @@ export function parseServeArgs(
     },
   };
 }
+
+const definedOnly = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

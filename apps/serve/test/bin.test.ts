@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseServeArgs, parseSize } from '../src/index.js';
+import { parseServeArgs, parseSize, seldonEnvironment } from '../src/index.js';
 import { nested, pixels, savedModel, send } from './fixture.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -12,14 +12,17 @@ beforeAll(async () => {
 });
 
 /** Runs the bin until it prints its ready line; resolves with the line and a way to stop it. */
-function startBin(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startBin(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let err = '';
   child.stderr.on('data', (d) => {
     err += d;
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = new Promise<{ url: string }>((resolve, reject) => {
+  const ready = new Promise<{ url: string; metricsUrl?: string }>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -89,5 +92,52 @@ describe('the fmnist-serve bin', () => {
       options: { modelDir: 'm', maxQueuedRows: 64, timeoutMs: 500, concurrency: 2 },
     });
     expect(() => parseServeArgs([])).toThrow(/--model-dir DIR/);
+  });
+
+  it('under Seldon’s operator, serves metrics on its port and path and names the node in requestPath', async () => {
+    const bin = startBin(['--model-dir', modelDir, '--json'], {
+      PREDICTIVE_UNIT_HTTP_SERVICE_PORT: '0',
+      PREDICTIVE_UNIT_METRICS_SERVICE_PORT: '0',
+      PREDICTIVE_UNIT_METRICS_ENDPOINT: '/prometheus',
+      PREDICTIVE_UNIT_ID: 'classifier',
+      PREDICTIVE_UNIT_IMAGE: 'registry/fmnist-serve:7',
+    });
+    try {
+      const { url, metricsUrl } = await bin.ready;
+      expect(metricsUrl).toMatch(/\/prometheus$/);
+      expect(new URL(metricsUrl as string).port).not.toBe(new URL(url).port);
+      const answer = await send(
+        `${url}/api/v1.0/predictions`,
+        JSON.stringify({ data: { ndarray: [nested(pixels(1))] } }),
+      );
+      expect(answer.json.meta.requestPath).toEqual({ classifier: 'registry/fmnist-serve:7' });
+      const scraped = await (await fetch(metricsUrl as string)).text();
+      expect(scraped).toMatch(
+        /seldon_api_server_requests_total\{method="POST",route="\/api\/v1.0\/predictions",code="200"\} 1/,
+      );
+      expect((await fetch(new URL('/metrics', metricsUrl))).status).toBe(404);
+    } finally {
+      bin.stop();
+      await bin.exited;
+    }
+  });
+
+  it('reads the operator’s environment as the Python wrapper does', () => {
+    expect(seldonEnvironment({})).toEqual({});
+    expect(
+      seldonEnvironment({ PREDICTIVE_UNIT_METRICS_SERVICE_PORT: '6000', PREDICTIVE_UNIT_ID: 'm' }),
+    ).toEqual({
+      metricsPort: 6000,
+      metricsPath: '/metrics',
+      predictiveUnit: { id: 'm', image: 'NOT_IMPLEMENTED:NOT_IMPLEMENTED' },
+    });
+    expect(
+      parseServeArgs(['--model-dir', 'm', '--port', '9001'], { PREDICTIVE_UNIT_HTTP_SERVICE_PORT: '9000' }),
+    ).toMatchObject({
+      options: { port: 9001 },
+    });
+    expect(() => seldonEnvironment({ PREDICTIVE_UNIT_METRICS_SERVICE_PORT: 'x' })).toThrow(
+      /PREDICTIVE_UNIT_METRICS_SERVICE_PORT/,
+    );
   });
 });

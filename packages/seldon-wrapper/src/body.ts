@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { badData, describe, nanHint, nestingDepth } from './http-errors.js';
+import { MULTIPART_TYPE, multipartBody } from './multipart.js';
 
 /** Deepest JSON a client may send; real messages nest about ten levels. */
 const MAX_JSON_DEPTH = 64;
@@ -8,13 +9,14 @@ export const JSON_TYPES = ['application/json', 'application/*+json'];
 export const FORM_TYPE = 'application/x-www-form-urlencoded';
 const BINARY_TYPES = ['application/octet-stream', 'image/png', 'image/jpeg'];
 
-export type BodyKind = 'json' | 'form' | 'text' | 'binary';
+export type BodyKind = 'json' | 'form' | 'text' | 'binary' | 'multipart';
 
 export interface BodyReaders {
   jsonBody: RequestHandler;
   formBody: RequestHandler;
   textBody: RequestHandler;
   binaryBody: RequestHandler;
+  multipart: RequestHandler;
   /** Refuses content types the route cannot read before any byte is parsed. */
   accept(kinds: BodyKind[]): RequestHandler;
   quickJson: RequestHandler;
@@ -28,13 +30,22 @@ export function createBodyReaders(limit: number): BodyReaders {
   const formBody = express.text({ limit, type: FORM_TYPE });
   const textBody = express.text({ limit, type: 'text/*' });
   const binaryBody = express.raw({ limit, type: BINARY_TYPES });
+  const multipart = multipartBody(limit);
 
   /** Refuses content types the route cannot read before any byte is parsed. */
   const accept =
     (kinds: BodyKind[]): RequestHandler =>
     (req, _res, next) => {
       const types = kinds.flatMap((k) =>
-        k === 'json' ? JSON_TYPES : k === 'form' ? [FORM_TYPE] : k === 'text' ? ['text/*'] : BINARY_TYPES,
+        k === 'json'
+          ? JSON_TYPES
+          : k === 'form'
+            ? [FORM_TYPE]
+            : k === 'text'
+              ? ['text/*']
+              : k === 'multipart'
+                ? [MULTIPART_TYPE]
+                : BINARY_TYPES,
       );
       if (req.is(types)) return next();
       const sent = req.headers['content-type'];
@@ -89,9 +100,16 @@ export function createBodyReaders(limit: number): BodyReaders {
   };
 
   /** Every encoding a Seldon prediction may come in. */
-  const seldonBody = [accept(['json', 'form', 'text', 'binary']), quickJson, formBody, textBody, binaryBody];
+  const seldonBody = [
+    accept(['json', 'form', 'text', 'binary', 'multipart']),
+    quickJson,
+    formBody,
+    textBody,
+    binaryBody,
+    multipart,
+  ];
 
-  return { jsonBody, formBody, textBody, binaryBody, accept, quickJson, seldonBody };
+  return { jsonBody, formBody, textBody, binaryBody, multipart, accept, quickJson, seldonBody };
 }
 
 /** The Seldon message of a request, whichever encoding it came in. */
@@ -106,7 +124,8 @@ export function seldonMessage(req: Request): unknown {
   if (req.is(FORM_TYPE)) {
     const text = typeof body === 'string' ? body : '';
     const form = new URLSearchParams(text);
-    // `curl -d '{...}'` sends JSON labelled as a form; the Python wrapper reads it too.
+    // `curl -d '{...}'` sends JSON labelled as a form. The Python wrapper refuses it (400 "Can't find JSON
+    // in data"), as it refuses text/plain; reading both is a deliberate kindness of ours.
     return parseJson(
       form.has('json') ? (form.get('json') as string) : text,
       form.has('json') ? 'the json form field' : 'the body',

@@ -83,6 +83,17 @@ export function checkOptions(options: ServerOptions) {
     }),
   };
   checkBatching(batching);
+  const unit = options.predictiveUnit;
+  if (
+    unit !== undefined &&
+    !(isPlainObject(unit) && typeof unit.id === 'string' && unit.id && typeof unit.image === 'string')
+  ) {
+    throw bad(
+      'predictiveUnit must be { id, image } with a non-empty id, e.g. from PREDICTIVE_UNIT_ID and PREDICTIVE_UNIT_IMAGE',
+    );
+  }
+  /** The `meta.requestPath` entry every answer adds. */
+  const requestPath: [string, string] = unit ? [unit.id, unit.image] : [name, version];
   const logger = options.logger ?? console;
   if (typeof logger.error !== 'function' || typeof logger.warn !== 'function') {
     throw bad('logger must have error() and warn() methods');
@@ -94,6 +105,7 @@ export function checkOptions(options: ServerOptions) {
     name,
     version,
     maxBodyBytes,
+    requestPath,
     batching,
     logger,
     processMetrics: options.processMetrics === true,

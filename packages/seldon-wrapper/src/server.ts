@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { createBatcher } from './batcher.js';
 import { createBodyReaders } from './body.js';
+import { cors } from './cors.js';
 import { handleErrors } from './http-errors.js';
 import { createMetrics } from './internal/metrics.js';
 import { checkOptions } from './options.js';
@@ -62,6 +63,7 @@ export function createServer(options: ServerOptions): SeldonServer {
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use(metrics.middleware);
+  app.use(cors);
 
   const routes: Route[] = [
     ...v1Routes(ctx),
@@ -72,6 +74,18 @@ export function createServer(options: ServerOptions): SeldonServer {
   ];
   // One registration per path, so `req.route.path` (the metrics label) is the pattern that matched.
   for (const route of routes) for (const path of route.paths) app[route.method](path, ...route.handlers);
+  // Every path answers OPTIONS (CORS preflights) as Flask does for the wrapper: 200 with the allowed methods.
+  const methods = new Map<string, Set<string>>();
+  for (const route of routes)
+    for (const path of route.paths) methods.set(path, (methods.get(path) ?? new Set()).add(route.method));
+  for (const [path, allowed] of methods) {
+    const allow = [
+      'OPTIONS',
+      ...[...allowed].map((m) => m.toUpperCase()),
+      ...(allowed.has('get') ? ['HEAD'] : []),
+    ];
+    app.options(path, (_req, res) => void res.set('Allow', allow.join(', ')).status(200).end());
+  }
   mountDocsAssets(app);
   handleErrors(app, cfg.maxBodyBytes, cfg.logger);
 

@@ -64,6 +64,12 @@ export interface ServerOptions extends BatchingOptions {
   version?: string;
   /** Largest request body in bytes (HTTP 413 above it). Default 5 MiB. */
   maxBodyBytes?: number;
+  /**
+   * The graph node this server is, as Seldon's operator names it (`PREDICTIVE_UNIT_ID` and
+   * `PREDICTIVE_UNIT_IMAGE`): answers then carry `meta.requestPath: {<id>: <image>}` as the Python wrapper's
+   * do. Default: `{<name>: <version>}`.
+   */
+  predictiveUnit?: { id: string; image: string };
   /** Where failures the client does not see in full are logged. Default `console`. */
   logger?: Pick<Console, 'error' | 'warn'>;
   /** Also export Node's process metrics (CPU, memory, event loop) on `/metrics`. Default false. */

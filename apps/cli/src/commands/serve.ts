@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseSize } from '@fmnist/serve/options';
+import { parseSize, seldonEnvironment } from '@fmnist/serve/options';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -115,7 +115,12 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
         const c = ctx();
         const target = await resolveTarget(program, c, opts);
         const { serveModel } = await import('@fmnist/serve');
+        // Under Seldon's operator: the metrics port and this node's id for requestPath (--port still rules).
+        const { metricsPort, metricsPath, predictiveUnit } = seldonEnvironment();
         const running = await serveModel({
+          metricsPort,
+          metricsPath,
+          predictiveUnit,
           modelDir: target.modelDir,
           name: target.name,
           version: target.version,

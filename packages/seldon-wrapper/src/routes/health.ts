@@ -44,7 +44,7 @@ export function healthRoutes(ctx: RouteContext): Route[] {
     },
     {
       method: 'get',
-      paths: ['/health/status', `${INGRESS}/api/v1.0/health/status`],
+      paths: ['/health/status', '/api/v1.0/health/status', `${INGRESS}/api/v1.0/health/status`],
       operation: 'HealthStatus',
       summary: "The model's own health status (its healthStatus())",
       tag: 'Health',

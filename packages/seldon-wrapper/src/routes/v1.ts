@@ -23,7 +23,9 @@ export function v1Routes(ctx: RouteContext): Route[] {
     const message = seldonMessage(req);
     let decoded: Awaited<ReturnType<typeof decodeSeldonMessage>>;
     if (isPlainObject(message) && Buffer.isBuffer(message.binData)) {
-      decoded = { ...(await decodeImage(message.binData, spec)), kind: 'binData', meta: undefined };
+      // A raw photo body, or a photo uploaded as a multipart file.
+      const meta = isPlainObject(message.meta) ? message.meta : undefined;
+      decoded = { ...(await decodeImage(message.binData, spec)), kind: 'binData', meta };
     } else {
       checkDepth(message);
       decoded = await decodeSeldonMessage(message, spec);
@@ -39,7 +41,7 @@ export function v1Routes(ctx: RouteContext): Route[] {
         result.rows,
         result.width,
         names,
-        responseMeta(decoded.meta, name, version),
+        responseMeta(decoded.meta, ...cfg.requestPath),
       ),
     );
   }
@@ -65,7 +67,7 @@ export function v1Routes(ctx: RouteContext): Route[] {
       ? await withTimeout(() => model.sendFeedback!(body as SeldonFeedback), timeoutMs)
       : undefined;
     const request = isPlainObject(body.request) ? body.request : undefined;
-    const meta = responseMeta(isPlainObject(request?.meta) ? request.meta : undefined, name, version);
+    const meta = responseMeta(isPlainObject(request?.meta) ? request.meta : undefined, ...cfg.requestPath);
     res.json({ meta, ...healthLike(answer, { data: { names: [], ndarray: [] } }) });
   }
 
@@ -86,11 +88,17 @@ export function v1Routes(ctx: RouteContext): Route[] {
     return { ...base, ...extra, name, versions: [version] };
   }
 
-  const feedbackBody = [bodies.accept(['json', 'form']), bodies.jsonBody, bodies.formBody, feedback];
+  const feedbackBody = [
+    bodies.accept(['json', 'form', 'multipart']),
+    bodies.jsonBody,
+    bodies.formBody,
+    bodies.multipart,
+    feedback,
+  ];
   return [
     {
       method: 'post',
-      paths: ['/predict', '/api/v1.0/predictions'],
+      paths: ['/predict', '/api/v1.0/predictions', '/api/v0.1/predictions'],
       operation: 'Predict',
       summary: 'Predict: tensor, ndarray, tftensor, binData (PNG/JPEG photo), strData or jsonData',
       tag: 'Seldon',
@@ -120,7 +128,7 @@ export function v1Routes(ctx: RouteContext): Route[] {
     },
     {
       method: 'post',
-      paths: ['/send-feedback', '/api/v1.0/feedback'],
+      paths: ['/send-feedback', '/api/v1.0/feedback', '/api/v0.1/feedback'],
       operation: 'SendFeedback',
       summary: 'Send feedback (reward, truth) on a prediction',
       tag: 'Seldon',
