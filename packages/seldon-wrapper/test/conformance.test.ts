@@ -68,6 +68,8 @@ beforeAll(async () => {
     ],
     {
       cwd: folder,
+      // Its own process group: the wrapper forks gunicorn workers, and all of them must stop with the test.
+      detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, PREDICTIVE_UNIT_ID: UNIT.id, PREDICTIVE_UNIT_IMAGE: UNIT.image },
     },
@@ -92,9 +94,28 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  wrapper?.kill('SIGTERM');
+  await stopGroup(wrapper);
   await ours?.close();
 });
+
+/** Stops a detached child and everything it forked: SIGTERM to the group, SIGKILL if it lingers. */
+async function stopGroup(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), s);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+  // Workers that outlive the main process go with the group.
+  signal('SIGKILL');
+}
 
 /** The same request to both servers. */
 async function both(
