@@ -1,4 +1,5 @@
 import { SeldonWrapperError } from './errors.js';
+import { withTimeout } from './timeout.js';
 import type { Batcher, BatcherOptions, BatchingOptions, BatchResult, ModelOutput } from './types.js';
 
 export const BATCHING_DEFAULTS = {
@@ -10,7 +11,8 @@ export const BATCHING_DEFAULTS = {
 } as const satisfies Required<BatchingOptions>;
 
 interface Job {
-  input: Float32Array;
+  /** The caller's rows; dropped once every row is handed to a model call. */
+  input: Float32Array | undefined;
   rows: number;
   /** Rows handed to a model call so far. */
   taken: number;
@@ -22,6 +24,8 @@ interface Job {
   failed: boolean;
   resolve(result: BatchResult): void;
   reject(error: Error): void;
+  /** Stops listening to the caller's abort signal. */
+  unlisten(): void;
 }
 
 interface Part {
@@ -70,6 +74,7 @@ export function createBatcher(options: BatcherOptions & BatchingOptions): Batche
     }
   }
 
+  /** Takes up to `maxBatchSize` rows off the queue, in arrival order, and runs them as one model call. */
   function dispatch(): void {
     if (timer) {
       clearTimeout(timer);
@@ -86,55 +91,80 @@ export function createBatcher(options: BatcherOptions & BatchingOptions): Batche
       if (job.taken === job.rows) queue.shift();
     }
     queuedRows -= total;
-    const only = parts[0]!;
-    let input: Float32Array;
-    if (parts.length === 1) {
-      input = only.job.input.subarray(only.from * rowSize, (only.from + only.count) * rowSize);
-    } else {
-      input = new Float32Array(total * rowSize);
-      let at = 0;
-      for (const p of parts) {
-        input.set(p.job.input.subarray(p.from * rowSize, (p.from + p.count) * rowSize), at);
-        at += p.count * rowSize;
-      }
-    }
     running++;
     const started = performance.now();
-    callWithTimeout(() => run(input, total), cfg.timeoutMs)
-      .then((output) => {
-        const { values, width } = flattenOutput(output, total);
-        let row = 0;
-        for (const p of parts) {
-          deliver(p, values.subarray(row * width, (row + p.count) * width), width);
-          row += p.count;
+    let input: Float32Array;
+    try {
+      input = batchInput(parts, total);
+    } catch (error) {
+      // Nothing thrown here may escape: dispatch runs from timers and promise callbacks.
+      finish(parts, total, started, error);
+      return;
+    }
+    withTimeout(() => run(input, total), cfg.timeoutMs).then(
+      (output) => {
+        try {
+          const { values, width } = flattenOutput(output, total);
+          let row = 0;
+          for (const p of parts) {
+            deliver(p, values.subarray(row * width, (row + p.count) * width), width);
+            row += p.count;
+          }
+          finish(parts, total, started, undefined);
+        } catch (error) {
+          finish(parts, total, started, error);
         }
-        onBatch?.({
-          rows: total,
-          requests: parts.length,
-          seconds: (performance.now() - started) / 1000,
-          ok: true,
-        });
-      })
-      .catch((error: unknown) => {
-        const err =
-          error instanceof SeldonWrapperError
-            ? error
-            : Object.assign(new SeldonWrapperError('MODEL_FAILED', 'the model failed on this batch'), {
-                cause: error,
-              });
-        for (const p of parts) fail(p.job, err);
-        onBatch?.({
-          rows: total,
-          requests: parts.length,
-          seconds: (performance.now() - started) / 1000,
-          ok: false,
-        });
-      })
-      .finally(() => {
-        running--;
-        schedule();
-        if (running === 0 && queue.length === 0) for (const w of idleWaiters.splice(0)) w();
+      },
+      (error: unknown) => finish(parts, total, started, error),
+    );
+  }
+
+  /**
+   * The rows of one model call in a buffer of their own. The model may take ownership of it (a worker
+   * thread's postMessage transfer detaches it), so it never shares memory with rows still to be cut:
+   * only a caller's whole, unshared input is handed over as is.
+   */
+  function batchInput(parts: Part[], total: number): Float32Array {
+    const only = parts[0]!;
+    const source = only.job.input!;
+    if (parts.length === 1 && only.from === 0 && only.count === only.job.rows && ownsBuffer(source)) {
+      only.job.input = undefined;
+      return source;
+    }
+    const input = new Float32Array(total * rowSize);
+    let at = 0;
+    for (const p of parts) {
+      input.set(p.job.input!.subarray(p.from * rowSize, (p.from + p.count) * rowSize), at);
+      at += p.count * rowSize;
+      if (p.job.taken === p.job.rows) p.job.input = undefined;
+    }
+    return input;
+  }
+
+  /** Ends one model call: fails its callers on `error`, frees its slot and runs what waits. */
+  function finish(parts: Part[], total: number, started: number, error: unknown): void {
+    if (error !== undefined) {
+      const err =
+        error instanceof SeldonWrapperError
+          ? error
+          : Object.assign(new SeldonWrapperError('MODEL_FAILED', 'the model failed on this batch'), {
+              cause: error,
+            });
+      for (const p of parts) fail(p.job, err);
+    }
+    running--;
+    try {
+      onBatch?.({
+        rows: total,
+        requests: parts.length,
+        seconds: (performance.now() - started) / 1000,
+        ok: error === undefined,
       });
+    } catch {
+      // Metrics must never fail a batch that was answered.
+    }
+    schedule();
+    if (running === 0 && queue.length === 0) for (const w of idleWaiters.splice(0)) w();
   }
 
   function deliver(p: Part, values: Float32Array, width: number): void {
@@ -155,21 +185,29 @@ export function createBatcher(options: BatcherOptions & BatchingOptions): Batche
     }
     job.out.set(values, p.from * width);
     job.done += p.count;
-    if (job.done === job.rows) job.resolve({ values: job.out, rows: job.rows, width });
+    if (job.done === job.rows) {
+      job.unlisten();
+      job.resolve({ values: job.out, rows: job.rows, width });
+    }
   }
 
+  /** Fails a caller once; rows of it still queued leave the queue (a split request fails whole). */
   function fail(job: Job, error: Error): void {
-    if (job.failed) return;
+    if (job.failed || job.done === job.rows) return;
     job.failed = true;
+    job.unlisten();
     if (job.taken < job.rows) {
       queue = queue.filter((j) => j !== job);
       queuedRows -= job.rows - job.taken;
+      job.taken = job.rows;
     }
+    job.input = undefined;
+    job.out = undefined;
     job.reject(error);
   }
 
   return {
-    submit(input, rows) {
+    submit(input, rows, signal) {
       if (draining) {
         return Promise.reject(new SeldonWrapperError('DRAINING', 'the server is shutting down'));
       }
@@ -178,13 +216,22 @@ export function createBatcher(options: BatcherOptions & BatchingOptions): Batche
           new RangeError(`expected ${rows} rows of ${rowSize} numbers, got ${input.length} numbers`),
         );
       }
-      if (queuedRows > 0 && queuedRows + rows > cfg.maxQueuedRows) {
+      if (rows > cfg.maxQueuedRows) {
+        return Promise.reject(
+          new SeldonWrapperError(
+            'TOO_MANY_ROWS',
+            `the request holds ${rows} rows; this server takes at most ${cfg.maxQueuedRows} per request: split it`,
+          ),
+        );
+      }
+      if (queuedRows + rows > cfg.maxQueuedRows) {
         return Promise.reject(
           new SeldonWrapperError('OVERLOADED', `${queuedRows} rows are already waiting; try again shortly`),
         );
       }
+      if (signal?.aborted) return Promise.reject(cancelled());
       return new Promise<BatchResult>((resolve, reject) => {
-        queue.push({
+        const job: Job = {
           input,
           rows,
           taken: 0,
@@ -195,7 +242,12 @@ export function createBatcher(options: BatcherOptions & BatchingOptions): Batche
           failed: false,
           resolve,
           reject,
-        });
+          unlisten: () => signal?.removeEventListener('abort', onAbort),
+        };
+        // A caller who went away frees its queued rows; rows already in a model call finish unread.
+        const onAbort = () => fail(job, cancelled());
+        signal?.addEventListener('abort', onAbort, { once: true });
+        queue.push(job);
         queuedRows += rows;
         schedule();
       });
@@ -215,25 +267,10 @@ export function createBatcher(options: BatcherOptions & BatchingOptions): Batche
   };
 }
 
-/** Runs `fn`, turning a synchronous throw into a rejection and a hang into MODEL_TIMEOUT. */
-function callWithTimeout<T>(fn: () => T | Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(
-      () => reject(new SeldonWrapperError('MODEL_TIMEOUT', `the model did not answer within ${ms} ms`)),
-      ms,
-    );
-    new Promise<T>((r) => r(fn())).then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
+const cancelled = () => new SeldonWrapperError('CANCELLED', 'the caller went away before its answer');
+
+/** True when `a` spans the whole of its buffer, so handing the buffer away takes nothing else with it. */
+const ownsBuffer = (a: Float32Array) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
 
 /** Turns what a model returned for `rows` rows into flat Float32 rows, or says what is wrong with it. */
 export function flattenOutput(output: ModelOutput, rows: number): { values: Float32Array; width: number } {

@@ -1,98 +1,22 @@
-import autocannon from 'autocannon';
-import { SeldonWrapperError } from './errors.js';
 import type { SeldonModel } from './types.js';
 
-export interface BenchOptions {
-  /** The full URL to load, e.g. `http://127.0.0.1:9000/api/v1.0/predictions`. */
-  url: string;
-  /** The request body: an object is sent as JSON; a string or Buffer as is. Omit for a GET. */
-  body?: unknown;
-  method?: 'GET' | 'POST';
-  headers?: Record<string, string>;
-  /** Concurrent connections. Default 32. */
-  connections?: number;
-  /** Default 10. */
-  durationSeconds?: number;
-}
-
-export interface BenchResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Connection errors, timeouts and non-2xx answers. */
-  errors: number;
-  concurrency: number;
-  requests: number;
-  durationSeconds: number;
-}
-
-/** Loads a running server with autocannon and reports throughput and latency. */
-export async function benchServer(options: BenchOptions): Promise<BenchResult> {
-  const connections = options.connections ?? 32;
-  const durationSeconds = options.durationSeconds ?? 10;
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new SeldonWrapperError('BAD_OPTIONS', `url ${JSON.stringify(options.url)} is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SeldonWrapperError('BAD_OPTIONS', `url must be http or https, got ${url.protocol}`);
-  }
-  if (!Number.isInteger(connections) || connections < 1 || connections > 10_000) {
-    throw new SeldonWrapperError(
-      'BAD_OPTIONS',
-      `connections must be an integer from 1 to 10000, got ${connections}`,
-    );
-  }
-  if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
-    throw new SeldonWrapperError(
-      'BAD_OPTIONS',
-      `durationSeconds must be a positive number, got ${durationSeconds}`,
-    );
-  }
-  const isRaw = typeof options.body === 'string' || Buffer.isBuffer(options.body);
-  const body =
-    options.body === undefined
-      ? undefined
-      : isRaw
-        ? (options.body as string | Buffer)
-        : JSON.stringify(options.body);
-  const headers = {
-    ...(body !== undefined && !isRaw ? { 'content-type': 'application/json' } : {}),
-    ...options.headers,
-  };
-  const result = await autocannon({
-    url: url.href,
-    method: options.method ?? (body === undefined ? 'GET' : 'POST'),
-    headers,
-    ...(body !== undefined ? { body } : {}),
-    connections,
-    duration: durationSeconds,
-  });
-  return {
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
-    concurrency: connections,
-    requests: result.requests.total,
-    durationSeconds: result.duration,
-  };
-}
-
-/** Seldon's documented example request (`data.tensor`), filled with a fixed pseudo-random image. */
+/**
+ * Seldon's documented example request (`data.tensor`), filled with fixed pseudo-random images: one image
+ * of `inputShape` by default, or `rows` of them as `[rows, ...inputShape]`.
+ */
 export function examplePayload(
   inputShape: readonly number[] = [28, 28],
   range: readonly [number, number] = [0, 255],
+  rows = 1,
 ) {
-  const size = inputShape.reduce((p, d) => p * d, 1);
+  const size = rows * inputShape.reduce((p, d) => p * d, 1);
   let seed = 1;
   const values = Array.from({ length: size }, () => {
     seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
     return Math.round(range[0] + (seed / 2 ** 31) * (range[1] - range[0]));
   });
-  return { data: { names: ['feature1'], tensor: { shape: [...inputShape], values } } };
+  const shape = rows === 1 ? [...inputShape] : [rows, ...inputShape];
+  return { data: { names: ['feature1'], tensor: { shape, values } } };
 }
 
 /**

@@ -6,6 +6,9 @@ export class SeldonWrapperError extends Error {
       | 'BAD_OPTIONS'
       | 'DRAINING'
       | 'OVERLOADED'
+      | 'TOO_MANY_ROWS'
+      | 'CANCELLED'
+      | 'MODEL_UNAVAILABLE'
       | 'MODEL_TIMEOUT'
       | 'MODEL_FAILED'
       | 'BAD_MODEL_OUTPUT',

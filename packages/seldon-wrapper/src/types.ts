@@ -20,6 +20,11 @@ export interface SeldonModel {
   metadata?(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Reported by `/health/status`; throwing marks the model unhealthy (HTTP 503). */
   healthStatus?(): unknown;
+  /**
+   * False while the model cannot take predictions (e.g. its thread is being restarted): readiness
+   * answers 503 so the load balancer sends traffic elsewhere. Absent means always ready.
+   */
+  ready?(): boolean;
   /** Receives `/send-feedback` and `/api/v1.0/feedback` bodies. */
   sendFeedback?(feedback: SeldonFeedback): unknown;
 }
@@ -42,7 +47,10 @@ export interface BatchingOptions {
    * The call is abandoned, not stopped: a synchronous predict that never returns blocks the process.
    */
   timeoutMs?: number;
-  /** Rows allowed to wait; more are refused with HTTP 503 until the queue shortens. Default 4096. */
+  /**
+   * Rows allowed to wait; more are refused with HTTP 503 until the queue shortens, and a single request
+   * of more rows than this with HTTP 413. Default 4096.
+   */
   maxQueuedRows?: number;
   /** Model calls in flight at once. Default 1: the model is never entered concurrently. */
   concurrency?: number;
@@ -56,6 +64,12 @@ export interface ServerOptions extends BatchingOptions {
   version?: string;
   /** Largest request body in bytes (HTTP 413 above it). Default 5 MiB. */
   maxBodyBytes?: number;
+  /**
+   * The graph node this server is, as Seldon's operator names it (`PREDICTIVE_UNIT_ID` and
+   * `PREDICTIVE_UNIT_IMAGE`): answers then carry `meta.requestPath: {<id>: <image>}` as the Python wrapper's
+   * do. Default: `{<name>: <version>}`.
+   */
+  predictiveUnit?: { id: string; image: string };
   /** Where failures the client does not see in full are logged. Default `console`. */
   logger?: Pick<Console, 'error' | 'warn'>;
   /** Also export Node's process metrics (CPU, memory, event loop) on `/metrics`. Default false. */
@@ -99,8 +113,12 @@ export interface BatchResult {
 }
 
 export interface Batcher {
-  /** Queues `rows` rows (`input.length === rows × rowSize`) and resolves with exactly their outputs. */
-  submit(input: Float32Array, rows: number): Promise<BatchResult>;
+  /**
+   * Queues `rows` rows (`input.length === rows × rowSize`) and resolves with exactly their outputs. The
+   * batcher owns `input` from then on (it may hand its buffer to the model). When `signal` aborts, rows
+   * not yet in a model call leave the queue and the promise rejects with CANCELLED.
+   */
+  submit(input: Float32Array, rows: number, signal?: AbortSignal): Promise<BatchResult>;
   /** Refuses new work, runs what is queued at once and resolves when nothing is queued or running. */
   drain(): Promise<void>;
   /** Rows waiting for a model call. */

@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseSize, seldonEnvironment } from '@fmnist/serve/options';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
 import { resolveVersion, versionFacts, versionSpec } from '../registry.js';
-import { loadModelPackage, positiveInt } from './model.js';
+import { positiveInt } from './model.js';
+
+export { registerBenchServe } from './bench-serve.js';
 
 /** What to serve: a folder given directly, or a registered model version fetched from the registry. */
 async function resolveTarget(
@@ -28,6 +29,14 @@ async function resolveTarget(
   const { version, modelDir } = await resolveVersion(program, c, opts.model, versionSpec(opts.version));
   return { modelDir, name: opts.model, version: String(version.version), source: versionFacts(version) };
 }
+
+const bodySize = (v: string): number => {
+  try {
+    return parseSize('--max-body-size', v);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+};
 
 const port = (v: string): number => {
   const n = Number(v);
@@ -74,6 +83,19 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
     .option('--max-wait-ms <ms>', 'how long a request may wait for others to share its batch', (v) =>
       Number(v),
     )
+    .option('--concurrency <n>', 'model calls in flight at once', positiveInt('--concurrency'))
+    .option(
+      '--max-queued-rows <n>',
+      'images allowed to wait; more get 503 (and a bigger request 413)',
+      positiveInt('--max-queued-rows'),
+    )
+    .option('--timeout-ms <ms>', 'a model call slower than this fails with 500', positiveInt('--timeout-ms'))
+    .option(
+      '--max-body-size <size>',
+      'largest request body, e.g. 5mb or 512kb (413 above it)',
+      bodySize,
+      5 * 1024 * 1024,
+    )
     .option('--json', 'print one JSON line when ready (url, startSeconds)')
     .action(
       async (opts: {
@@ -84,12 +106,21 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
         host: string;
         maxBatchSize: number;
         maxWaitMs?: number;
+        concurrency?: number;
+        maxQueuedRows?: number;
+        timeoutMs?: number;
+        maxBodySize: number;
         json?: boolean;
       }) => {
         const c = ctx();
         const target = await resolveTarget(program, c, opts);
         const { serveModel } = await import('@fmnist/serve');
+        // Under Seldon's operator: the metrics port and this node's id for requestPath (--port still rules).
+        const { metricsPort, metricsPath, predictiveUnit } = seldonEnvironment();
         const running = await serveModel({
+          metricsPort,
+          metricsPath,
+          predictiveUnit,
           modelDir: target.modelDir,
           name: target.name,
           version: target.version,
@@ -98,6 +129,10 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
           host: opts.host,
           maxBatchSize: opts.maxBatchSize,
           maxWaitMs: opts.maxWaitMs,
+          concurrency: opts.concurrency,
+          maxQueuedRows: opts.maxQueuedRows,
+          timeoutMs: opts.timeoutMs,
+          maxBodyBytes: opts.maxBodySize,
         });
         const base = `${running.url}`;
         if (opts.json)
@@ -144,57 +179,4 @@ export async function startServeProcess(
         child.kill('SIGTERM');
       }),
   };
-}
-
-export function registerBenchServe(bench: Command, ctx: () => CliContext): void {
-  bench
-    .command('serve')
-    .description('Serve the default CNN and load it with single-image Seldon tensor requests')
-    .option('--model-dir <dir>', 'serve this model folder (default: an untrained default CNN)')
-    .option('--connections <n>', 'concurrent connections', positiveInt('--connections'), 32)
-    .option('--duration <seconds>', 'how long to load it', positiveInt('--duration'), 10)
-    .option('--json', 'print one JSON line')
-    .action(async (opts: { modelDir?: string; connections: number; duration: number; json?: boolean }) => {
-      const c = ctx();
-      let dir = opts.modelDir;
-      let tmp: string | undefined;
-      if (!dir) {
-        const { createClassifier, saveClassifier } = await loadModelPackage();
-        tmp = await mkdtemp(join(tmpdir(), 'fmnist-bench-serve-'));
-        dir = join(tmp, 'model');
-        const classifier = await createClassifier();
-        await saveClassifier(classifier, dir);
-        classifier.dispose();
-      }
-      const started = performance.now();
-      const server = await startServeProcess(['--model-dir', dir]);
-      const readySeconds = (performance.now() - started) / 1000;
-      try {
-        const { benchServer, examplePayload } = await import('@fmnist/seldon-wrapper/bench');
-        const r = await benchServer({
-          url: `${server.url}/api/v1.0/predictions`,
-          body: examplePayload(),
-          connections: opts.connections,
-          durationSeconds: opts.duration,
-        });
-        const result = {
-          requestsPerSecond: Math.round(r.requestsPerSecond),
-          p50Ms: r.p50Ms,
-          p99Ms: r.p99Ms,
-          errors: r.errors,
-          concurrency: r.concurrency,
-          requests: r.requests,
-          startToReadySeconds: Number(readySeconds.toFixed(2)),
-        };
-        if (opts.json) print(c, JSON.stringify(result));
-        else
-          print(
-            c,
-            `${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.errors} errors at ${result.concurrency} connections; ready in ${result.startToReadySeconds} s`,
-          );
-      } finally {
-        await server.stop();
-        if (tmp) await rm(tmp, { recursive: true, force: true });
-      }
-    });
 }

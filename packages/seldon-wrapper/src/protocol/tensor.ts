@@ -1,4 +1,4 @@
-import { badData, describe } from './http-error.js';
+import { badData, describe } from '../http-errors.js';
 
 /** Rank above which an array is refused (a Fashion-MNIST batch is rank 4). */
 export const MAX_RANK = 8;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { badData, describe, isPlainObject } from './http-error.js';
+import { badData, describe, isPlainObject } from '../http-errors.js';
 import { photoToGrey } from './image.js';
 import {
   checkShape,
@@ -333,4 +333,12 @@ export function encodeSeldonResponse(
     default:
       return { meta, data: { names, ndarray: matrix() } };
   }
+}
+
+/** A model's answer (health status, feedback) as a Seldon message: text → strData, array → ndarray, else jsonData. */
+export function healthLike(value: unknown, fallback: Record<string, unknown>): Record<string, unknown> {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'string') return { strData: value };
+  if (Array.isArray(value)) return { data: { names: [], ndarray: value } };
+  return { jsonData: value };
 }

@@ -1,4 +1,4 @@
-import { badData, describe, isPlainObject } from './http-error.js';
+import { badData, describe, isPlainObject } from '../http-errors.js';
 import {
   checkShape,
   checkValues,

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { badData } from './http-error.js';
+import { badData } from '../http-errors.js';
 
 /** Decompression bombs stop here: no garment photo needs more than 40 megapixels. */
 const MAX_INPUT_PIXELS = 40_000_000;
