@@ -12,7 +12,7 @@ import {
   trialContextFromEnv,
 } from '../src/index.js';
 import { testDeterminedClient } from './contract.js';
-import { type FakeMaster, startFakeMaster } from './fake-master.js';
+import { type FakeMaster, startFakeMaster } from './fake-master/index.js';
 
 const USER = 'determined';
 const PASSWORD = 'hunter2-s3cret';
@@ -22,13 +22,9 @@ testDeterminedClient('remote (in-test Determined master)', async () => {
   const storage = await mkdtemp(join(tmpdir(), 'det-storage-'));
   return {
     client: createRemoteDeterminedClient({ master: master.url, user: USER, password: PASSWORD }),
-    trialEnv: (trialId) => ({
-      [TRIAL_ENV.master]: master.url,
-      [TRIAL_ENV.user]: USER,
-      [TRIAL_ENV.password]: PASSWORD,
-      [TRIAL_ENV.trialId]: String(trialId),
-    }),
-    extraConfig: `checkpoint_storage: {type: shared_fs, host_path: ${JSON.stringify(storage)}, storage_path: ckpt}\n`,
+    // Exactly the environment a 0.38 master starts a trial container with (allocation token and all).
+    trialEnv: (trialId) => master.trialEnv(trialId),
+    extraConfig: `entrypoint: node trial.js\ncheckpoint_storage: {type: shared_fs, host_path: ${JSON.stringify(storage)}, storage_path: ckpt}\n`,
     stop: async () => {
       await master.close();
       await rm(storage, { recursive: true, force: true });
@@ -87,7 +83,7 @@ describe('remote client specifics', () => {
   it('sends the config YAML as written and reports metrics in the Core API shape', async () => {
     const client = createRemoteDeterminedClient({ master: master.url, user: USER, password: PASSWORD });
     const yaml =
-      'name: wire\nhyperparameters: {lr: 0.1}\nsearcher: {name: single, metric: acc, max_length: {batches: 5}}\n';
+      'name: wire\nentrypoint: node trial.js\nhyperparameters: {lr: 0.1}\nsearcher: {name: single, metric: acc, max_length: {batches: 5}}\n';
     const from = master.requests.length;
     const { experiment } = await client.createExperiment(yaml);
     const create = master.requests.slice(from).find((r) => r.path === '/api/v1/experiments')!;
@@ -115,7 +111,7 @@ describe('remote client specifics', () => {
   it('refuses to store a checkpoint where the trial cannot write', async () => {
     const client = createRemoteDeterminedClient({ master: master.url, user: USER, password: PASSWORD });
     const { experiment } = await client.createExperiment(
-      'hyperparameters: {lr: 0.1}\ncheckpoint_storage: {type: s3, bucket: b}\nsearcher: {name: single, metric: acc}\n',
+      'entrypoint: node trial.js\nhyperparameters: {lr: 0.1}\ncheckpoint_storage: {type: gcs, bucket: b}\nsearcher: {name: single, metric: acc}\n',
     );
     const [trial] = await client.listTrials(experiment.id);
     const ctx = await trialContextFromEnv({

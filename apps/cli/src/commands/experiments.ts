@@ -114,29 +114,7 @@ export async function followExperiment(
   exp: Experiment,
   signal?: AbortSignal,
 ): Promise<Experiment> {
-  const seen = new Map<number, number>();
-  const poll = async () => {
-    for (const t of await master.listTrials(exp.id).catch(() => [])) {
-      const v = t.latestValidation;
-      if (!v || seen.get(t.id) === v.stepsCompleted) continue;
-      seen.set(t.id, v.stepsCompleted);
-      const metric = v.metrics[exp.searcherMetric];
-      note(c, `trial ${t.id} validated at ${fmt(v.stepsCompleted)}: ${exp.searcherMetric} ${fmt(metric)}`);
-    }
-  };
-  const timer = setInterval(() => void poll(), 2000);
-  try {
-    return await master.waitForExperiment(exp.id, {
-      onEvent: (e) => {
-        // Validations are printed by the poll above, as they happen.
-        if (e.type !== 'validation') experimentEvents(c, exp.searcherMetric)(e);
-      },
-      signal,
-    });
-  } finally {
-    clearInterval(timer);
-    await poll();
-  }
+  return master.waitForExperiment(exp.id, { onEvent: experimentEvents(c, exp.searcherMetric), signal });
 }
 
 /** An AbortSignal for Ctrl-C: trials are checkpointed and the experiment can resume with `activate`. */
@@ -151,7 +129,10 @@ export function interruptSignal(c: CliContext): { signal: AbortSignal; dispose()
 }
 
 function describeExperiment(c: CliContext, e: Experiment): void {
-  print(c, `experiment ${e.id}: ${e.name} (${e.state.toLowerCase()}, ${(e.progress * 100).toFixed(0)}%)`);
+  const state = e.interrupted
+    ? 'interrupted: resume with "fmnist experiment activate"'
+    : e.state.toLowerCase();
+  print(c, `experiment ${e.id}: ${e.name} (${state}, ${(e.progress * 100).toFixed(0)}%)`);
   print(
     c,
     `  searcher: ${e.searcherType}, metric ${e.searcherMetric} (${e.smallerIsBetter ? 'smaller' : 'larger'} is better)`,
@@ -191,13 +172,29 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
     .description(
       'Create an experiment from a config file and run it (embedded master) or submit it (Determined)',
     )
-    .requiredOption('-f, --file <config>', 'an experiment config (YAML)')
-    .argument('[context]', 'the model definition directory (sent to a Determined master)', '.')
+    .option(
+      '-f, --file <config>',
+      'an experiment config (YAML); or give it as the first argument, as det does',
+    )
+    .argument('[config]', 'the experiment config (YAML), when -f is not given')
+    .argument('[context]', 'a model definition directory to send to a Determined master (none by default)')
     .option('--follow', 'with a Determined master: wait and print trial progress until it ends')
     .option('--dry-run', 'validate the config and print the trials the search would start')
     .option('--json', 'print the result as JSON')
     .action(
-      async (context: string, opts: { file: string; follow?: boolean; dryRun?: boolean; json?: boolean }) => {
+      async (
+        first: string | undefined,
+        second: string | undefined,
+        opts: { file?: string; follow?: boolean; dryRun?: boolean; json?: boolean },
+      ) => {
+        // `det experiment create config.yaml [context]`, or fmnist's older `-f config.yaml [context]`.
+        const file = opts.file ?? first;
+        const context = opts.file ? first : second;
+        if (!file)
+          throw new UsageError(
+            'give the experiment config: fmnist experiment create <config.yaml> [context]',
+          );
+        opts.file = file;
         const c = ctx();
         const text = await readFile(resolve(opts.file), 'utf8').catch(() => {
           throw new UsageError(`cannot read the config file ${opts.file}`);
@@ -238,7 +235,10 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
           program,
           c,
           async (master) => {
-            const created = await master.createExperiment(text, { modelDefinition: resolve(context) });
+            const created = await master.createExperiment(
+              text,
+              context ? { modelDefinition: resolve(context) } : {},
+            );
             const exp = created.experiment;
             note(c, `created experiment ${exp.id} (${exp.name})`);
             let final = exp;
@@ -275,7 +275,7 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
           (e) => [
             e.id,
             e.name,
-            e.state,
+            e.interrupted ? `INTERRUPTED (${e.state})` : e.state,
             e.searcherType,
             e.numTrials,
             `${(e.progress * 100).toFixed(0)}%`,
@@ -344,40 +344,54 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       });
   }
 
-  program
-    .command('trial')
-    .description('Trials of an experiment')
-    .command('list')
-    .argument('<experiment>', 'experiment id', id('the experiment id'))
-    .option('--json', 'print as JSON')
-    .action(async (expId: number, opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const [exp, trials] = await Promise.all([m.getExperiment(expId), m.listTrials(expId)]);
-        printTrials(c, opts.json, trials, exp.searcherMetric);
+  // `fmnist trial list` and `fmnist checkpoint list`, also as det spells them: `experiment list-trials`, `list-checkpoints`.
+  const listTrials = (cmd: Command) =>
+    cmd
+      .argument('<experiment>', 'experiment id', id('the experiment id'))
+      .option('--json', 'print as JSON')
+      .action(async (expId: number, opts: { json?: boolean }) => {
+        const c = ctx();
+        await withMaster(program, c, async (m) => {
+          const [exp, trials] = await Promise.all([m.getExperiment(expId), m.listTrials(expId)]);
+          printTrials(c, opts.json, trials, exp.searcherMetric);
+        });
       });
-    });
-
-  program
-    .command('checkpoint')
-    .description('Checkpoints of an experiment')
-    .command('list')
-    .argument('<experiment>', 'experiment id', id('the experiment id'))
-    .option('--json', 'print as JSON')
-    .action(async (expId: number, opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const list = await m.listCheckpoints({ experimentId: expId });
-        printList(c, opts.json, list, ['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'], (k) => [
-          k.uuid,
-          k.trialId,
-          fmt(k.stepsCompleted ?? undefined),
-          k.state,
-          fmt(k.searcherMetric ?? undefined),
-          k.reportTime,
-        ]);
+  const listCheckpoints = (cmd: Command) =>
+    cmd
+      .argument('<experiment>', 'experiment id', id('the experiment id'))
+      .option('--json', 'print as JSON')
+      .action(async (expId: number, opts: { json?: boolean }) => {
+        const c = ctx();
+        await withMaster(program, c, async (m) => {
+          const list = await m.listCheckpoints({ experimentId: expId });
+          printList(
+            c,
+            opts.json,
+            list,
+            ['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'],
+            (k) => [
+              k.uuid,
+              k.trialId,
+              fmt(k.stepsCompleted ?? undefined),
+              k.state,
+              fmt(k.searcherMetric ?? undefined),
+              k.reportTime,
+            ],
+          );
+        });
       });
-    });
+  listTrials(program.command('trial').description('Trials of an experiment').command('list'));
+  listTrials(
+    experiment
+      .command('list-trials')
+      .description('The trials of an experiment (as det experiment list-trials)'),
+  );
+  listCheckpoints(program.command('checkpoint').description('Checkpoints of an experiment').command('list'));
+  listCheckpoints(
+    experiment
+      .command('list-checkpoints')
+      .description('The checkpoints of an experiment (as det experiment list-checkpoints)'),
+  );
 
   const model = program.command('model').description("The model registry, as Determined's det model");
   model
