@@ -539,6 +539,12 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
     ['POST', /^\/api\/v1\/runs\/start$/, () => ({ storageId: 1 })],
     [
       'GET',
+      /^\/api\/v1\/allocations\/([^/]+)\/resources\/([^/]+)\/rendezvous$/,
+      // One container with one slot on this machine (AllocationRendezvousInfo, api_tasks.go).
+      () => ({ rendezvousInfo: { addresses: ['127.0.0.1'], rank: 0, slots: [1] } }),
+    ],
+    [
+      'GET',
       /^\/api\/v1\/allocations\/([^/]+)\/signals\/preemption$/,
       async (m, _b, url) => {
         // AllocationPreemptionSignal: a long poll that answers when the signal is set or the timeout passes.
@@ -638,8 +644,18 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
         userTokens.add(token);
         return send(res, 200, { token, user: { username: opts.user, id: 1, admin: true, active: true } });
       }
+      // Answered without credentials: GetMaster (grpcutil/auth.go unauthenticatedMethods) and the echo
+      // route /info (master/internal/core.go, snake_case), which `det` asks first for the version.
       if (req.method === 'GET' && url.pathname === '/api/v1/master')
         return send(res, 200, routes[0]![2](null as never, {}, url, {}));
+      if (req.method === 'GET' && url.pathname === '/info') {
+        return send(res, 200, {
+          cluster_id: clusterId,
+          master_id: clusterId,
+          version: '0.38.1',
+          cluster_name: 'fake',
+        });
+      }
       let allocation: Allocation | undefined;
       if (cred.allocation) {
         allocation = [...allocations.values()].find((a) => a.token === cred.allocation);

@@ -138,6 +138,8 @@ export function trialContainerEnv(t: {
     DET_TASK_ID: t.taskId,
     DET_ALLOCATION_ID: t.allocationId,
     DET_RESOURCES_ID: `${t.allocationId}.0`,
+    // Set by the agent for a Docker container (harness/determined/exec/prep_container.py reads it).
+    DET_RESOURCES_TYPE: 'docker-container',
     DET_CONTAINER_ID: `container-${t.allocationId}`,
     DET_SESSION_TOKEN: t.allocationToken,
     DET_USER_TOKEN: t.userToken,
