@@ -2,5 +2,10 @@
 export { masterUrl, type RemoteDeterminedClientOptions } from './remote/api.js';
 export { createRemoteDeterminedClient } from './remote/client.js';
 export { MAX_CONTEXT_BYTES, readContext } from './remote/context.js';
-export { checkpointStorage, SHARED_FS_CONTAINER_PATH } from './remote/storage.js';
+export {
+  type CheckpointStorage,
+  checkpointStorage,
+  SHARED_FS_CONTAINER_PATH,
+  type StorageOptions,
+} from './remote/storage.js';
 export { createRemoteTrialContext, type RemoteTrialContextOptions } from './remote/trial-context.js';

@@ -66,6 +66,10 @@ function s3(s: Obj): CheckpointStorage {
   const client = new S3Client({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    // S3-compatible servers (MinIO, Ceph, s3rver) do not all take the SDK's default aws-chunked checksummed
+    // uploads; S3 itself does not need them.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
   });
   const key = (uuid: string, rel = '') => posix.join(prefix, uuid, rel);
