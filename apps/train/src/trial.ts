@@ -211,6 +211,8 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
           },
           shouldStop,
         });
+        // Between chunks the master is asked as well: a preemption waits at most one chunk.
+        if (!preempted) preempted = await ctx.shouldPreempt().catch(() => false);
         const at = classifier.batchesTrained;
         if (
           (checkpointEvery > 0 && at - Math.max(lastCheckpointAt, 0) >= checkpointEvery) ||

@@ -27,7 +27,6 @@ const LENGTH_UNITS = ['batches', 'records', 'epochs'] as const;
 /** Top-level fields of Determined's experiment config that change nothing on the embedded master. */
 const IGNORED_LOCALLY: Record<string, string> = {
   bind_mounts: 'no containers locally',
-  checkpoint_policy: 'every checkpoint is kept',
   checkpoint_storage: 'checkpoints are kept in <home>/determined/checkpoints',
   data_layer: 'deprecated',
   debug: 'no effect',
@@ -54,6 +53,8 @@ const KNOWN_TOP = new Set([
   ...Object.keys(IGNORED_LOCALLY),
   // Free-form, for the trial: it reaches the trial with the config (fmnist reads data repos from it).
   'data',
+  // Read by the trial: checkpoint after each validation (all), after a best one (best, the default), or not.
+  'checkpoint_policy',
   'description',
   'hyperparameters',
   'labels',

@@ -59,6 +59,7 @@ export async function trialContextFromEnv(env: NodeJS.ProcessEnv = process.env):
       allocationToken: env[TRIAL_ENV.token] || undefined,
       token: env[TRIAL_ENV.userToken] || undefined,
       certFile: env[TRIAL_ENV.certFile] || undefined,
+      sharedFsContainerPath: env[TRIAL_ENV.sharedFsMount] || undefined,
       experimentConfig: jsonVar(env, TRIAL_ENV.experimentConfig),
       hparams: jsonVar(env, TRIAL_ENV.hparams),
       latestCheckpoint: env[TRIAL_ENV.latestCheckpoint] || undefined,

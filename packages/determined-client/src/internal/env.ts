@@ -22,5 +22,7 @@ export const TRIAL_ENV = {
   /** A user session token for the trial's owner. */
   userToken: 'DET_USER_TOKEN',
   allocationId: 'DET_ALLOCATION_ID',
+  /** Where the shared_fs storage is mounted in the trial's container, if not /determined_shared_fs. */
+  sharedFsMount: 'FMNIST_SHARED_FS_MOUNT',
   taskId: 'DET_TASK_ID',
 } as const;
