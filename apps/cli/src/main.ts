@@ -5,6 +5,7 @@ import { registerData } from './commands/data.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerExperiments } from './commands/experiments.js';
 import { registerModel } from './commands/model.js';
+import { registerModelRegistry } from './commands/model-registry.js';
 import { registerPfs } from './commands/pfs.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerServe } from './commands/serve.js';
@@ -35,6 +36,7 @@ export function createProgram(): { program: Command; context: () => CliContext }
   registerServe(program, context);
   registerCiTest(program, context);
   registerExperiments(program, context);
+  registerModelRegistry(program, context);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError(`(run "${fullName(cmd)} --help" for usage)`);

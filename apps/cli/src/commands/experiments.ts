@@ -1,18 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type {
-  DeterminedClient,
-  Experiment,
-  ExperimentEvent,
-  ModelVersion,
-  Trial,
-} from '@fmnist/determined-client';
+import type { DeterminedClient, Experiment, ExperimentEvent, Trial } from '@fmnist/determined-client';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
-import { trialRunner, versionSpec, withMaster } from '../registry.js';
+import { trialRunner, withMaster } from '../registry.js';
 
-const id = (name: string) => (v: string) => {
+export const id = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(`${name} must be a whole number from 1, got "${v}"`);
@@ -33,7 +27,7 @@ function table(c: CliContext, rows: (string | number | null | undefined)[][]): v
 }
 
 /** A list as JSON with --json, else as an aligned table with a header row. */
-function printList<T>(
+export function printList<T>(
   c: CliContext,
   json: boolean | undefined,
   items: T[],
@@ -63,7 +57,7 @@ function printTrials(c: CliContext, json: boolean | undefined, trials: Trial[], 
   );
 }
 
-const fmt = (v: unknown) =>
+export const fmt = (v: unknown) =>
   typeof v === 'number'
     ? Number.isInteger(v)
       ? String(v)
@@ -138,29 +132,6 @@ function describeExperiment(c: CliContext, e: Experiment): void {
     `  searcher: ${e.searcherType}, metric ${e.searcherMetric} (${e.smallerIsBetter ? 'smaller' : 'larger'} is better)`,
   );
   print(c, `  trials:   ${e.numTrials}; started ${e.startTime}${e.endTime ? `, ended ${e.endTime}` : ''}`);
-}
-
-function describeVersion(c: CliContext, v: ModelVersion): void {
-  print(c, `${v.model} version ${v.version}: checkpoint ${v.checkpoint.uuid}`);
-  print(c, `  experiment ${v.experimentId ?? '-'}, trial ${v.trialId ?? '-'}, registered ${v.createdAt}`);
-  print(
-    c,
-    `  validation: ${
-      Object.entries(v.metrics.validation)
-        .map(([k, x]) => `${k} ${fmt(x)}`)
-        .join(', ') || '-'
-    }`,
-  );
-  print(c, `  hyperparameters: ${JSON.stringify(v.hparams)}`);
-  print(
-    c,
-    `  data: ${
-      Object.entries(v.dataCommits)
-        .map(([k, x]) => `${k} ${x}`)
-        .join(', ') || '-'
-    }`,
-  );
-  print(c, `  backend ${v.backend ?? '-'}, code ${v.codeVersion ?? '-'}`);
 }
 
 export function registerExperiments(program: Command, ctx: () => CliContext): void {
@@ -392,99 +363,4 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       .command('list-checkpoints')
       .description('The checkpoints of an experiment (as det experiment list-checkpoints)'),
   );
-
-  const model = program.command('model').description("The model registry, as Determined's det model");
-  model
-    .command('create')
-    .argument('<name>', 'model name')
-    .option('--description <text>', 'what the model is for')
-    .option('--json', 'print as JSON')
-    .description('Create a model in the registry')
-    .action(async (name: string, opts: { description?: string; json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const created = await m.createModel(name, { description: opts.description });
-        if (opts.json) print(c, JSON.stringify(created));
-        else print(c, `created model ${created.name}`);
-      });
-    });
-  model
-    .command('register-version')
-    .argument('<name>', 'model name')
-    .argument('<checkpoint>', 'checkpoint uuid')
-    .option('--json', 'print as JSON')
-    .description('Register a checkpoint as the next version of a model')
-    .action(async (name: string, uuid: string, opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const v = await m.registerVersion(name, uuid);
-        if (opts.json) print(c, JSON.stringify(v));
-        else describeVersion(c, v);
-      });
-    });
-  model
-    .command('describe')
-    .argument('<name>', 'model name')
-    .option('--version <n>', 'one version (a number or latest) instead of the model')
-    .option('--json', 'print as JSON')
-    .description('A model and its latest version')
-    .action(async (name: string, opts: { version?: string; json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        if (opts.version) {
-          const v = await m.getVersion(name, versionSpec(opts.version));
-          return opts.json ? print(c, JSON.stringify(v)) : describeVersion(c, v);
-        }
-        const info = await m.getModel(name);
-        const versions = await m.listVersions(name);
-        if (opts.json) return print(c, JSON.stringify({ ...info, versions }));
-        print(
-          c,
-          `model ${info.name}: ${info.numVersions} version(s)${info.description ? ` — ${info.description}` : ''}`,
-        );
-        const latest = versions.at(-1);
-        if (latest) describeVersion(c, latest);
-      });
-    });
-  model
-    .command('list-versions')
-    .argument('<name>', 'model name')
-    .option('--json', 'print as JSON')
-    .description('The versions of a model, oldest first')
-    .action(async (name: string, opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const versions = await m.listVersions(name);
-        printList(
-          c,
-          opts.json,
-          versions,
-          ['VERSION', 'CHECKPOINT', 'EXPERIMENT', 'TRIAL', 'VAL ACCURACY', 'REGISTERED'],
-          (v) => [
-            v.version,
-            v.checkpoint.uuid,
-            v.experimentId,
-            v.trialId,
-            fmt(v.metrics.validation.val_accuracy),
-            v.createdAt,
-          ],
-        );
-      });
-    });
-  model
-    .command('list')
-    .option('--json', 'print as JSON')
-    .description('Models in the registry')
-    .action(async (opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const list = await m.listModels();
-        printList(c, opts.json, list, ['NAME', 'VERSIONS', 'CREATED', 'DESCRIPTION'], (x) => [
-          x.name,
-          x.numVersions,
-          x.createdAt,
-          x.description,
-        ]);
-      });
-    });
 }
