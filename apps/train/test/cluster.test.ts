@@ -1,36 +1,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDataClient } from '@fmnist/data-client';
 import { createLocalDeterminedClient, createRemoteDeterminedClient } from '@fmnist/determined-client';
 import { describe, expect, it } from 'vitest';
 // The in-test Determined 0.38.1 master that the real harness and det CLI pass (see its tests there).
 import { startFakeMaster } from '../../../packages/determined-client/test/fake-master/index.js';
 import { lengthFromEntrypoint, TRIAL_ENTRYPOINT, timeMetrics } from '../src/index.js';
-import { writeBandsDataset } from './fixtures.js';
+import { homeWithData } from './fixtures.js';
 
 const entrypoint = fileURLToPath(TRIAL_ENTRYPOINT).replace(/src[/\\]main\.js$/, join('dist', 'main.js'));
-
-async function homeWithData() {
-  const home = await mkdtemp(join(tmpdir(), 'fmnist-cluster-'));
-  const dir = await writeBandsDataset(join(home, 'idx'));
-  const data = createDataClient({ home });
-  for (const [repo, prefix] of [
-    ['fmnist-train-raw', 'train'],
-    ['fmnist-test-raw', 't10k'],
-  ] as const) {
-    await data.createRepo(repo);
-    await data.putFiles(`${repo}@master:/`, [
-      { file: join(dir, `${prefix}-images-idx3-ubyte.gz`) },
-      { file: join(dir, `${prefix}-labels-idx1-ubyte.gz`) },
-    ]);
-  }
-  await data.close();
-  return home;
-}
 
 const until = async <T>(get: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> => {
   const end = Date.now() + ms;
@@ -55,7 +35,7 @@ describe('the trial length and time metric', () => {
 
 describe('the trial entrypoint under the environment of a Determined 0.38 master', () => {
   it('reports metrics with the time metric, checkpoints under /determined_shared_fs, acknowledges a preemption and resumes', async () => {
-    const home = await homeWithData();
+    const { home } = await homeWithData('fmnist-cluster-');
     const mount = join(home, 'determined_shared_fs');
     await mkdir(mount);
     const logs: string[] = [];
@@ -133,7 +113,7 @@ checkpoint_storage: { type: shared_fs, host_path: /srv/determined, storage_path:
 
 describe('a trial killed with SIGKILL on the embedded master', () => {
   it('loses at most one min_checkpoint_period: activate resumes from the latest checkpoint', async () => {
-    const home = await homeWithData();
+    const { home } = await homeWithData('fmnist-cluster-');
     const client = createLocalDeterminedClient({
       home,
       pollMs: 50,
