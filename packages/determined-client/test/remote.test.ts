@@ -145,6 +145,35 @@ describe.skipIf(!process.env.DET_MASTER)('live Determined master (DET_MASTER)', 
     expect(Array.isArray(await client.listExperiments({ limit: 5 }))).toBe(true);
     expect(Array.isArray(await client.listModels())).toBe(true);
   });
+
+  it('creates (paused), reads, lists and kills an experiment; keeps the registry', async () => {
+    const client = createDeterminedClient();
+    // slots_per_trial 0: it is accepted by a master without GPU agents too.
+    const { experiment } = await client.createExperiment(
+      'name: fmnist-live\nentrypoint: node apps/train/dist/main.js --epochs 1\nhyperparameters: {lr: 0.1}\nresources: {slots_per_trial: 0}\nsearcher: {name: single, metric: val_accuracy, smaller_is_better: false}\n',
+      { activate: false },
+    );
+    expect(await client.getExperiment(experiment.id)).toMatchObject({
+      state: 'PAUSED',
+      searcherType: 'single',
+      searcherMetric: 'val_accuracy',
+      smallerIsBetter: false,
+    });
+    expect((await client.listExperiments({ limit: 5 })).map((e) => e.id)).toContain(experiment.id);
+    expect(await client.listTrials(experiment.id)).toHaveLength(1);
+    await client.killExperiment(experiment.id);
+    const bad = await client
+      .createExperiment(
+        'entrypoint: x\nsearcher: {name: adaptive_asha, metric: l, max_trials: 2, max_length: {epochs: 2}}\n',
+      )
+      .catch((e) => e);
+    expect(bad.code).toBe('BAD_CONFIG');
+    const name = `fmnist-live-${Date.now()}`;
+    expect((await client.createModel(name)).name).toBe(name);
+    expect((await client.createModel(name).catch((e) => e)).code).toBe('MODEL_EXISTS');
+    expect(await client.listVersions(name)).toEqual([]);
+    expect((await client.getModel('no-such-model-here').catch((e) => e)).code).toBe('MODEL_NOT_FOUND');
+  });
 });
 
 describe('the in-test master refuses what a 0.38 master refuses', () => {
@@ -187,30 +216,31 @@ describe('the in-test master refuses what a 0.38 master refuses', () => {
     ).toBe(200);
   });
 
-  it('refuses a fractional stepsCompleted and a stale trialRunId with 400', async () => {
+  it('refuses a fractional stepsCompleted (400) and a stale trialRunId (500), as a real 0.38.1 master does', async () => {
     const t = await trialOf();
     const auth = { 'grpc-metadata-x-allocation-token': `Bearer ${t.env.DET_SESSION_TOKEN}` };
     const fractional = await call(`/api/v1/trials/${t.id}/metrics`, auth, metrics(t.id, 0, 1.5));
     expect(fractional.status).toBe(400);
     expect(fractional.text).toMatch(/int32/);
     const stale = await call(`/api/v1/trials/${t.id}/metrics`, auth, metrics(t.id, 7, 1));
-    expect(stale.status).toBe(400);
+    expect(stale.status).toBe(500);
     expect(stale.text).toMatch(/invalid run id/);
     expect((await call(`/api/v1/trials/${t.id}/metrics`, auth, metrics(t.id, 0, 1))).status).toBe(200);
   });
 
-  it('refuses adaptive_asha without max_time and a config without entrypoint; the client says so before sending', async () => {
+  it('refuses adaptive_asha without max_time and a config without entrypoint (HTTP 500, as the real one); the client says so before sending', async () => {
     const login = await call('/api/v1/auth/login', {}, { username: USER, password: PASSWORD });
     const auth = { authorization: `Bearer ${JSON.parse(login.text).token}` };
     const legacy =
       'entrypoint: node trial.js\nsearcher: {name: adaptive_asha, metric: acc, max_trials: 4, max_length: {epochs: 4}}\n';
     const r = await call('/api/v1/experiments', auth, { config: legacy, activate: false });
-    expect(r.status).toBe(400);
+    expect(r.status).toBe(500);
     expect(r.text).toMatch(/requires `max_time` and `time_metric`/);
     const noEntrypoint = await call('/api/v1/experiments', auth, {
       config: 'searcher: {name: single, metric: acc}\n',
     });
-    expect(noEntrypoint.status).toBe(400);
+    expect(noEntrypoint.status).toBe(500);
+    expect(noEntrypoint.text).toMatch(/managed experiments require entrypoint/);
 
     const before = master.requests.length;
     const err = await client.createExperiment(legacy).catch((e) => e);

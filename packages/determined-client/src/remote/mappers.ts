@@ -35,8 +35,10 @@ export function toExperiment(e: Json, config?: unknown): Experiment {
     description: String(e.description ?? ''),
     state: state(e.state),
     interrupted: false,
-    searcherType: String(e.searcherType ?? searcher.name ?? ''),
-    searcherMetric: String(e.searcherMetric ?? searcher.metric ?? ''),
+    // The config's own words first: a 0.38.1 master answers searcherType quoted ("\"single\"") and
+    // searcherMetric empty in the experiment itself.
+    searcherType: String(searcher.name ?? e.searcherType ?? '').replace(/^"(.*)"$/, '$1'),
+    searcherMetric: String(searcher.metric || e.searcherMetric || ''),
     smallerIsBetter: searcher.smaller_is_better !== false,
     numTrials: Number(e.numTrials ?? 0),
     trialIds: ((e.trialIds as unknown[]) ?? []).map(Number),

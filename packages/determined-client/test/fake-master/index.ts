@@ -298,8 +298,9 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
           trialIds: [],
           username: opts.user,
           userId: 1,
-          searcherType: searcher.name,
-          searcherMetric: searcher.metric,
+          // As a 0.38.1 master answers them: the searcher name JSON-quoted, the metric empty (the config has both).
+          searcherType: JSON.stringify(searcher.name),
+          searcherMetric: '',
           projectId: 1,
           workspaceId: 1,
           jobId: randomUUID(),
@@ -497,7 +498,7 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
         if (Number(tm.trialId) !== t.id) throw invalid('metrics.trialId does not match the path');
         const steps = int32(tm.stepsCompleted, 'metrics.stepsCompleted');
         int32(tm.trialRunId, 'metrics.trialRunId');
-        checkRunId(tm.trialRunId, Number(t.runId));
+        checkRunId(tm.trialRunId, Number(t.runId), String(body.group));
         const group = String(body.group);
         const avgMetrics = obj(obj(tm.metrics).avgMetrics);
         if (group === 'validation') {

@@ -52,44 +52,64 @@ export function credentials(headers: Record<string, string | string[] | undefine
 }
 
 /**
- * The creation-time checks of POST /api/v1/experiments that a config can fail:
- * SearcherConfig.AssertCurrent (master/pkg/schemas/expconf/searcher_config.go) and the
- * `eventuallyRequired` fields of experiment.json (entrypoint, searcher with name and metric).
+ * The creation-time checks of POST /api/v1/experiments that a config can fail. They run in
+ * parseCreateExperimentRequest (master/internal/core_experiment.go), whose plain errors reach the client
+ * as gRPC Internal, HTTP 500 (checked against a real 0.38.1 master built here): "invalid experiment
+ * configuration: <SearcherConfig.AssertCurrent's error>" (master/pkg/schemas/expconf/searcher_config.go)
+ * and "managed experiments require entrypoint".
  */
 export function checkExperimentConfig(config: Json): void {
+  const refuse = (why: string) => new HttpError(500, 13, 'Internal', why);
   const searcher = obj(config.searcher);
-  if (!config.searcher) throw invalid('searcher: is a required property');
-  if (!searcher.metric) throw invalid('searcher.metric: is a required property');
-  if (!config.entrypoint) throw invalid('entrypoint: is a required property');
-  if (searcher.name === 'adaptive_asha' && (searcher.max_time == null || searcher.time_metric == null)) {
-    throw invalid('the `adaptive_asha` searcher requires `max_time` and `time_metric` to be set');
+  const name = searcher.name;
+  if (
+    (name === 'adaptive_asha' || name === 'async_halving') &&
+    (searcher.max_time == null || searcher.time_metric == null)
+  ) {
+    throw refuse(
+      `invalid experiment configuration: the \`${String(name)}\` searcher requires \`max_time\` and \`time_metric\` to be set`,
+    );
   }
-  if (searcher.name === 'async_halving' && (searcher.max_time == null || searcher.time_metric == null)) {
-    throw invalid('the `async_halving` searcher requires `max_time` and `time_metric` to be set');
+  if (name === 'sync_halving') {
+    throw refuse(
+      "invalid experiment configuration: the 'sync_halving' searcher has been removed and is not valid for new experiments",
+    );
   }
-  if (searcher.name === 'sync_halving') {
-    throw invalid("the 'sync_halving' searcher has been removed and is not valid for new experiments");
-  }
+  if (!config.searcher || !searcher.metric)
+    throw refuse('invalid experiment configuration: searcher.metric is required');
+  if (!config.entrypoint) throw refuse('managed experiments require entrypoint');
   const storage = obj(config.checkpoint_storage);
-  if (storage.type === 'shared_fs' && !storage.host_path)
-    throw invalid('checkpoint_storage.host_path: is required');
+  if (storage.type === 'shared_fs' && !storage.host_path) {
+    throw refuse('invalid experiment configuration: checkpoint_storage.host_path is required');
+  }
 }
 
 /**
- * protojson, behind grpc-gateway, refuses a non-integer for an int32 field (TrialMetrics.steps_completed,
- * trial.proto) with InvalidArgument before any handler runs.
+ * grpc-gateway refuses a non-integer for an int32 field (TrialMetrics.steps_completed, trial.proto) with
+ * InvalidArgument, HTTP 400, before any handler runs (the message as a real 0.38.1 master words it).
  */
 export function int32(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
-    throw invalid(`proto: (line 1): invalid value for int32 type: ${JSON.stringify(v)} (${field})`);
+    throw invalid(
+      `json: cannot unmarshal number ${JSON.stringify(v)} into Go value of type int32 (${field})`,
+    );
   }
   return v;
 }
 
-/** postgres_trial.go checkTrialRunID: metrics from a run that is not the trial's current one are refused. */
-export function checkRunId(reported: unknown, current: number): void {
+/**
+ * postgres_trial.go checkTrialRunID: metrics from a run that is not the trial's current one are refused;
+ * the error comes out of the metrics transaction, so the client sees Internal, HTTP 500 (as a real 0.38.1
+ * master answers).
+ */
+export function checkRunId(reported: unknown, current: number, group: string): void {
   if (Number(reported) !== current) {
-    throw invalid(`invalid run id, ${Number(reported)} (reported) != ${current} (expected)`);
+    throw new HttpError(
+      500,
+      13,
+      'Internal',
+      `failed to exec transaction (add trial metrics ${group}): invalid run id, ${Number(reported)} (reported) != ${current} (expected): invalid arguments`,
+    );
   }
 }
 
