@@ -5,6 +5,7 @@ import { registerData } from './commands/data.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerExperiments } from './commands/experiments.js';
 import { registerModel } from './commands/model.js';
+import { registerModelRegistry } from './commands/model-registry.js';
 import { registerPfs } from './commands/pfs.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerServe } from './commands/serve.js';
@@ -39,6 +40,7 @@ export function createProgram(): { program: Command; context: () => CliContext }
   registerExperiments(program, context);
   registerUi(program, context);
   registerTrialImage(program, context);
+  registerModelRegistry(program, context);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError(`(run "${fullName(cmd)} --help" for usage)`);

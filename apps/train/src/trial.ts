@@ -34,7 +34,7 @@ export function modelHyperparameters(hparams: Record<string, unknown>): Record<s
   return global_batch_size === undefined ? rest : { ...rest, global_batch_size };
 }
 
-/** Converts a searcher length to batches of this trial's training set. */
+/** Converts a searcher length to batches of this trial's training set (always a whole number). */
 export function lengthInBatches(length: Length, trainCount: number, batchSize: number): number {
   const perEpoch = Math.ceil(trainCount / batchSize);
   switch (length.unit) {
@@ -51,10 +51,29 @@ export function lengthInBatches(length: Length, trainCount: number, batchSize: n
   }
 }
 
-function inUnits(batches: number, unit: string, trainCount: number, batchSize: number): number {
-  if (unit === 'epochs') return batches / Math.ceil(trainCount / batchSize);
-  if (unit === 'records') return batches * batchSize;
-  return batches;
+/** Where training stands in every unit a searcher may count in: what goes with each validation as its time metric. */
+export function timeMetrics(batches: number, trainCount: number, batchSize: number) {
+  return { batches, epochs: batches / Math.ceil(trainCount / batchSize), records: batches * batchSize };
+}
+
+/** Training length when the searcher sets none (Determined 0.38): `--epochs N` / `--batches N` in the entrypoint. */
+export const DEFAULT_LENGTH: Length = { unit: 'epochs', length: 1 };
+
+export function lengthFromEntrypoint(args: readonly string[]): Length | null {
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--(epochs|batches|records)(?:=(.+))?$/.exec(args[i]!);
+    if (!m) continue;
+    const n = Number(m[2] ?? args[i + 1]);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`--${m[1]} needs a positive number, got ${m[2] ?? args[i + 1]}`);
+    return { unit: m[1]!, length: n };
+  }
+  return null;
+}
+
+function entrypointArgs(entrypoint: string | string[] | null): string[] {
+  if (!entrypoint) return [];
+  return Array.isArray(entrypoint) ? entrypoint : entrypoint.split(/\s+/).filter(Boolean);
 }
 
 /** The code version of a checkout: its git commit, when there is one. */
@@ -69,9 +88,11 @@ export function codeVersion(cwd = process.cwd()): string | null {
 }
 
 /**
- * Runs one trial through Determined's Core API: resumes from the latest checkpoint, trains each
- * searcher operation's length, validates on schedule, reports metrics and checkpoints, and stops
- * cleanly when the master preempts it. The same code runs under the embedded master and Determined.
+ * Runs one trial through Determined's Core API: resumes from the latest checkpoint, trains to the
+ * searcher's length (or the entrypoint's `--epochs N` when the searcher sets none), validates on
+ * schedule with the time metric in every report, checkpoints every `min_checkpoint_period` and after
+ * validations as `checkpoint_policy` says (default `best`), and on preemption checkpoints and returns.
+ * `stepsCompleted` is always the whole number of batches trained.
  */
 export async function runTrial(ctx: TrialContext, options: TrialOptions): Promise<void> {
   const log = options.log ?? (() => {});
@@ -89,14 +110,19 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
     classifier = await createClassifier({ hyperparameters: { ...hp }, seed });
   }
   const batchSize = classifier.batchSize;
-  const unit = ctx.target?.unit ?? 'batches';
-  const steps = (batches: number) => inUnits(batches, unit, train.count, batchSize);
-  const validateEvery = ctx.config.minValidationPeriod
-    ? lengthInBatches(ctx.config.minValidationPeriod, train.count, batchSize)
-    : undefined;
+  const perEpoch = Math.ceil(train.count / batchSize);
+  const inBatches = (l: Length) => lengthInBatches(l, train.count, batchSize);
+  const validateEvery = ctx.config.minValidationPeriod ? inBatches(ctx.config.minValidationPeriod) : 0;
+  const checkpointEvery = ctx.config.minCheckpointPeriod ? inBatches(ctx.config.minCheckpointPeriod) : 0;
+  const policy = String(ctx.config.raw.checkpoint_policy ?? 'best');
+  const metricName = ctx.config.searcher.metric;
+  const better = (a: number, b: number) => (ctx.config.searcher.smallerIsBetter ? a < b : a > b);
   const version = codeVersion();
+  let lastCheckpointAt = restored ? classifier.batchesTrained : -1;
+  let best: number | undefined;
 
   const checkpoint = async () => {
+    if (lastCheckpointAt === classifier.batchesTrained) return;
     const dir = await mkdtemp(join(tmpdir(), 'fmnist-ckpt-'));
     try {
       await saveClassifier(classifier, join(dir, 'model'), {
@@ -108,58 +134,93 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
         },
       });
       const meta = classifier.metadata();
-      return await ctx.checkpoint.store(join(dir, 'model'), steps(classifier.batchesTrained), {
+      await ctx.checkpoint.store(join(dir, 'model'), classifier.batchesTrained, {
         data_commits: options.data.commits,
         backend: meta.backend,
         code_version: version,
         format: 'fmnist-model',
         hyperparameters: { ...meta.hyperparameters },
       });
+      lastCheckpointAt = classifier.batchesTrained;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   };
 
   let preempted = false;
+  let batchesSinceCheck = 0;
+  const shouldStop = () => {
+    // Asking the master costs a round trip; ask every few hundred batches.
+    if (++batchesSinceCheck < 200) return preempted;
+    batchesSinceCheck = 0;
+    // A master that does not answer this time is asked again later; training goes on meanwhile.
+    ctx.shouldPreempt().then(
+      (p) => {
+        preempted ||= p;
+      },
+      () => {},
+    );
+    return preempted;
+  };
+
   try {
     for await (const op of ctx.searcher.operations()) {
-      const target = lengthInBatches({ unit, length: op.length }, train.count, batchSize);
+      const length =
+        op.length !== null && ctx.target
+          ? { unit: ctx.target.unit, length: op.length }
+          : (lengthFromEntrypoint(process.argv.slice(2)) ??
+            lengthFromEntrypoint(entrypointArgs(ctx.config.entrypoint)) ??
+            DEFAULT_LENGTH);
+      const target = inBatches(length);
+      if (target < 1) throw new Error(`the trial's length ${JSON.stringify(length)} is less than one batch`);
       let lastMetric: number | undefined;
-      let batchesSinceCheck = 0;
-      await classifier.train({
-        train,
-        validation,
-        length: { batches: target },
-        validateEveryBatches: validateEvery,
-        workers: options.workers,
-        onTrainingMetrics: (m) =>
-          ctx.report.training(steps(m.batches), { loss: m.loss, accuracy: m.accuracy }),
-        onValidation: async (m) => {
-          // Reported under both common names, so either works as the searcher's metric.
-          const metrics: Record<string, number> = {
-            validation_loss: m.val_loss,
-            validation_accuracy: m.val_accuracy,
-            val_loss: m.val_loss,
-            val_accuracy: m.val_accuracy,
-          };
-          lastMetric = metrics[ctx.config.searcher.metric];
-          await ctx.report.validation(steps(m.batches), metrics);
-          await op.reportProgress(steps(m.batches));
-        },
-        shouldStop: () => {
-          // Asking the master costs a round trip; ask every few hundred batches.
-          if (++batchesSinceCheck < 200) return preempted;
-          batchesSinceCheck = 0;
-          // A master that does not answer this time is asked again later; training goes on meanwhile.
-          ctx.shouldPreempt().then(
-            (p) => {
-              preempted = p;
-            },
-            () => {},
-          );
-          return preempted;
-        },
-      });
+      // Chunks end at each epoch, validation and checkpoint boundary, so a checkpoint can be taken between them.
+      while (classifier.batchesTrained < target && !preempted) {
+        const from = classifier.batchesTrained;
+        const next = (every: number) =>
+          every ? (Math.floor(from / every) + 1) * every : Number.POSITIVE_INFINITY;
+        const to = Math.min(target, next(perEpoch), next(validateEvery), next(checkpointEvery));
+        const validates =
+          to === target || to % perEpoch === 0 || (validateEvery > 0 && to % validateEvery === 0);
+        let validatedBest = false;
+        await classifier.train({
+          train,
+          validation: validates ? validation : undefined,
+          length: { batches: to },
+          workers: options.workers,
+          onTrainingMetrics: (m) => ctx.report.training(m.batches, { loss: m.loss, accuracy: m.accuracy }),
+          onValidation: async (m) => {
+            // Reported under both common names, so either works as the searcher's metric.
+            const metrics: Record<string, number> = {
+              ...timeMetrics(m.batches, train.count, batchSize),
+              validation_loss: m.val_loss,
+              validation_accuracy: m.val_accuracy,
+              val_loss: m.val_loss,
+              val_accuracy: m.val_accuracy,
+            };
+            lastMetric = metrics[metricName];
+            if (lastMetric !== undefined && (best === undefined || better(lastMetric, best))) {
+              best = lastMetric;
+              validatedBest = true;
+            }
+            await ctx.report.validation(m.batches, metrics);
+            await op.reportProgress(
+              op.length !== null ? Math.min(op.length, (m.batches / target) * op.length) : 0,
+            );
+            if (op.length === null) await ctx.searcher.progress(Math.min(1, m.batches / target));
+          },
+          shouldStop,
+        });
+        // Between chunks the master is asked as well: a preemption waits at most one chunk.
+        if (!preempted) preempted = await ctx.shouldPreempt().catch(() => false);
+        const at = classifier.batchesTrained;
+        if (
+          (checkpointEvery > 0 && at - Math.max(lastCheckpointAt, 0) >= checkpointEvery) ||
+          (validates && (policy === 'all' || (policy === 'best' && validatedBest)))
+        ) {
+          await checkpoint();
+        }
+      }
       await checkpoint();
       if (preempted) {
         log(`trial ${ctx.trialId}: preempted at batch ${classifier.batchesTrained}; checkpoint stored`);
@@ -167,7 +228,7 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
       }
       if (lastMetric === undefined) {
         throw new Error(
-          `the searcher's metric "${ctx.config.searcher.metric}" is not one this trial reports; use val_accuracy, val_loss, validation_accuracy or validation_loss`,
+          `the searcher's metric "${metricName}" is not one this trial reports; use val_accuracy, val_loss, validation_accuracy or validation_loss`,
         );
       }
       await op.reportCompleted(lastMetric);

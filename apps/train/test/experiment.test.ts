@@ -1,35 +1,12 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDataClient } from '@fmnist/data-client';
 import { createLocalDeterminedClient } from '@fmnist/determined-client';
 import { loadClassifier, readModelMetadata } from '@fmnist/model';
 import { describe, expect, it } from 'vitest';
 import { TRIAL_ENTRYPOINT } from '../src/index.js';
-import { writeBandsDataset } from './fixtures.js';
+import { homeWithData } from './fixtures.js';
 
 const entrypoint = fileURLToPath(TRIAL_ENTRYPOINT).replace(/src[/\\]main\.js$/, join('dist', 'main.js'));
-
-async function homeWithData() {
-  const home = await mkdtemp(join(tmpdir(), 'fmnist-train-'));
-  const dir = await writeBandsDataset(join(home, 'idx'));
-  const data = createDataClient({ home });
-  const commits: Record<string, string> = {};
-  for (const [repo, prefix] of [
-    ['fmnist-train-raw', 'train'],
-    ['fmnist-test-raw', 't10k'],
-  ] as const) {
-    await data.createRepo(repo);
-    const r = await data.putFiles(`${repo}@master:/`, [
-      { file: join(dir, `${prefix}-images-idx3-ubyte.gz`) },
-      { file: join(dir, `${prefix}-labels-idx1-ubyte.gz`) },
-    ]);
-    commits[repo] = `${repo}@${r.commit.id}`;
-  }
-  await data.close();
-  return { home, commits };
-}
 
 /** The embedded master, running this app's trial entrypoint. */
 function masterFor(home: string) {

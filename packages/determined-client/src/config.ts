@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
 import type {
   AshaMode,
+  ExperimentConfig,
   Hyperparameter,
   Length,
   ParsedConfig,
@@ -26,7 +27,6 @@ const LENGTH_UNITS = ['batches', 'records', 'epochs'] as const;
 /** Top-level fields of Determined's experiment config that change nothing on the embedded master. */
 const IGNORED_LOCALLY: Record<string, string> = {
   bind_mounts: 'no containers locally',
-  checkpoint_policy: 'every checkpoint is kept',
   checkpoint_storage: 'checkpoints are kept in <home>/determined/checkpoints',
   data_layer: 'deprecated',
   debug: 'no effect',
@@ -53,6 +53,8 @@ const KNOWN_TOP = new Set([
   ...Object.keys(IGNORED_LOCALLY),
   // Free-form, for the trial: it reaches the trial with the config (fmnist reads data repos from it).
   'data',
+  // Read by the trial: checkpoint after each validation (all), after a best one (best, the default), or not.
+  'checkpoint_policy',
   'description',
   'hyperparameters',
   'labels',
@@ -253,7 +255,7 @@ function parseSearcher(v: unknown, hps: Record<string, Hyperparameter>, warnings
   }
   const sname = name as SearcherName;
   for (const k of Object.keys(v)) {
-    if (!SEARCHER_KEYS[sname].includes(k) && !(k === 'time_metric' || k === 'max_time')) {
+    if (!SEARCHER_KEYS[sname].includes(k)) {
       throw new ConfigError(join(path, k), `unknown field for the ${sname} searcher`);
     }
   }
@@ -278,11 +280,11 @@ function parseSearcher(v: unknown, hps: Record<string, Hyperparameter>, warnings
     maxLength = parseLength(legacy, 'searcher.max_length', { unitless: true });
     if (maxLength.length === 0)
       throw new ConfigError('searcher.max_length', 'expected a positive length, got 0');
-    if (sname === 'adaptive_asha') {
-      warnings.push(
-        'searcher.max_length is deprecated (Determined 0.38 uses time_metric + max_time); it is still honoured',
-      );
-    }
+    warnings.push(
+      sname === 'adaptive_asha'
+        ? 'searcher.max_length is deprecated (Determined 0.38 uses time_metric + max_time, and a 0.38 master refuses adaptive_asha without them); the embedded master still honours it'
+        : 'searcher.max_length is deprecated in Determined 0.38 (the trial sets its own length); it is still honoured',
+    );
   }
   if (sname === 'adaptive_asha' && !maxLength) {
     throw new ConfigError(
@@ -480,4 +482,31 @@ export function parseExperimentConfig(input: string | Record<string, unknown>): 
     warnings,
     ignored,
   };
+}
+
+/**
+ * What a Determined 0.38 master refuses at creation, checked before sending so the user hears why:
+ * adaptive_asha without `time_metric` + `max_time` (SearcherConfig.AssertCurrent in
+ * master/pkg/schemas/expconf/searcher_config.go) and no `entrypoint` (experiment.json's
+ * eventuallyRequired).
+ */
+export function assertRunnableByDetermined(config: ExperimentConfig): void {
+  const s = (config.raw.searcher ?? {}) as Record<string, unknown>;
+  if (config.searcher.name === 'adaptive_asha' && (s.max_time == null || s.time_metric == null)) {
+    const legacy = config.searcher.maxLength;
+    throw new ConfigError(
+      'searcher.max_time',
+      `the \`adaptive_asha\` searcher requires \`max_time\` and \`time_metric\` to be set on a Determined 0.38 master${
+        legacy
+          ? ` (write time_metric: ${legacy.unit} and max_time: ${legacy.length} instead of max_length)`
+          : ''
+      }`,
+    );
+  }
+  if (config.entrypoint === null) {
+    throw new ConfigError(
+      'entrypoint',
+      'required by a Determined master (e.g. entrypoint: node apps/train/dist/main.js)',
+    );
+  }
 }

@@ -16,7 +16,9 @@ export type DeterminedErrorCode =
   | 'UNSUPPORTED'
   | 'MASTER_UNAVAILABLE'
   | 'MASTER_ERROR'
-  | 'TRIAL_ENV';
+  | 'TRIAL_ENV'
+  | 'CONTEXT_TOO_LARGE'
+  | 'STORAGE';
 
 /** An experiment, registry or master operation failed; `code` is stable, `hint` says what to do. */
 export class DeterminedError extends Error {

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { DeterminedError } from './errors.js';
-import { createLocalDeterminedClient } from './local.js';
-import { createRemoteDeterminedClient } from './remote.js';
+import { createLocalDeterminedClient } from './local/client.js';
+import { createRemoteDeterminedClient } from './remote/client.js';
 import type { Checkpoint, DeterminedClient, TrialRunner } from './types.js';
 
-export { flattenHyperparameters, parseExperimentConfig } from './config.js';
+export { assertRunnableByDetermined, flattenHyperparameters, parseExperimentConfig } from './config.js';
 export {
   AuthError,
   ConfigError,
@@ -18,10 +18,14 @@ export {
   type LocalDeterminedClientOptions,
 } from './local.js';
 export {
+  checkpointStorage,
   createRemoteDeterminedClient,
   createRemoteTrialContext,
+  MAX_CONTEXT_BYTES,
   masterUrl,
   type RemoteDeterminedClientOptions,
+  readContext,
+  SHARED_FS_CONTAINER_PATH,
 } from './remote.js';
 export {
   ashaBrackets,

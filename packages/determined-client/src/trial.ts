@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { DeterminedError } from './errors.js';
 import { TRIAL_ENV } from './internal/env.js';
-import { createLocalTrialContext } from './local.js';
-import { createRemoteTrialContext } from './remote.js';
+import { createLocalTrialContext } from './local/trial-context.js';
+import { createRemoteTrialContext } from './remote/trial-context.js';
 import type { Length, TrialContext } from './types.js';
 
 export { TRIAL_ENV };
@@ -20,6 +20,16 @@ function intVar(env: NodeJS.ProcessEnv, name: string): number {
   return n;
 }
 
+function jsonVar(env: NodeJS.ProcessEnv, name: string): Record<string, unknown> | undefined {
+  const v = env[name];
+  if (!v) return undefined;
+  try {
+    return JSON.parse(v) as Record<string, unknown>;
+  } catch {
+    throw new DeterminedError('TRIAL_ENV', `${name} is not JSON: ${JSON.stringify(v.slice(0, 80))}`);
+  }
+}
+
 function targetVar(env: NodeJS.ProcessEnv): Length | null | undefined {
   const v = env[TRIAL_ENV.target];
   if (v === undefined || v === '') return undefined;
@@ -32,8 +42,10 @@ function targetVar(env: NodeJS.ProcessEnv): Length | null | undefined {
 
 /**
  * The trial's view of its master, from the environment the master started it with: a Determined
- * master when DET_MASTER is set (logging in with DET_SESSION_TOKEN or DET_USER/DET_PASS), else the
- * embedded master under FMNIST_HOME.
+ * master when DET_MASTER is set, else the embedded master under FMNIST_HOME. Against Determined the
+ * trial authenticates with its allocation token (DET_SESSION_TOKEN, in `x-allocation-token`), else a
+ * user token (DET_USER_TOKEN), else DET_USER/DET_PASS; it reads its config, hyperparameters and
+ * latest checkpoint from DET_EXPERIMENT_CONFIG, DET_HPARAMS and DET_LATEST_CHECKPOINT when present.
  */
 export async function trialContextFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<TrialContext> {
   const trialId = intVar(env, TRIAL_ENV.trialId);
@@ -43,7 +55,14 @@ export async function trialContextFromEnv(env: NodeJS.ProcessEnv = process.env):
     return createRemoteTrialContext({
       master,
       trialId,
-      token: env[TRIAL_ENV.token],
+      experimentId: env[TRIAL_ENV.experimentId] ? Number(env[TRIAL_ENV.experimentId]) : undefined,
+      allocationToken: env[TRIAL_ENV.token] || undefined,
+      token: env[TRIAL_ENV.userToken] || undefined,
+      certFile: env[TRIAL_ENV.certFile] || undefined,
+      sharedFsContainerPath: env[TRIAL_ENV.sharedFsMount] || undefined,
+      experimentConfig: jsonVar(env, TRIAL_ENV.experimentConfig),
+      hparams: jsonVar(env, TRIAL_ENV.hparams),
+      latestCheckpoint: env[TRIAL_ENV.latestCheckpoint] || undefined,
       user: env[TRIAL_ENV.user],
       password: env[TRIAL_ENV.password],
       allocationId: env[TRIAL_ENV.allocationId],

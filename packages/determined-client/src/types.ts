@@ -129,6 +129,8 @@ export interface Experiment {
   name: string;
   description: string;
   state: ExperimentState;
+  /** The process running it died mid-way (embedded master); it resumes on activate. Always false remotely. */
+  interrupted: boolean;
   searcherType: string;
   searcherMetric: string;
   smallerIsBetter: boolean;
@@ -340,7 +342,8 @@ export interface RestoredCheckpoint {
 
 /** One unit of work from the searcher: train until `length`, then report the searcher metric. */
 export interface SearcherOperation {
-  length: number;
+  /** Where to train to, in the searcher's unit; null when the config sets no length (the trial decides). */
+  length: number | null;
   reportProgress(stepsCompleted: number): Promise<void>;
   reportCompleted(searcherMetric: number): Promise<void>;
 }

@@ -1,19 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type {
-  DeterminedClient,
-  Experiment,
-  ExperimentEvent,
-  ModelVersion,
-  Trial,
-} from '@fmnist/determined-client';
+import type { DeterminedClient, Experiment, ExperimentEvent, Trial } from '@fmnist/determined-client';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
-import { trialRunner, versionSpec, withMaster } from '../registry.js';
+import { trialRunner, withMaster } from '../registry.js';
 import { formatSearchPlan } from '../search-plan.js';
 
-const id = (name: string) => (v: string) => {
+export const id = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(`${name} must be a whole number from 1, got "${v}"`);
@@ -34,7 +28,7 @@ function table(c: CliContext, rows: (string | number | null | undefined)[][]): v
 }
 
 /** A list as JSON with --json, else as an aligned table with a header row. */
-function printList<T>(
+export function printList<T>(
   c: CliContext,
   json: boolean | undefined,
   items: T[],
@@ -64,7 +58,7 @@ function printTrials(c: CliContext, json: boolean | undefined, trials: Trial[], 
   );
 }
 
-const fmt = (v: unknown) =>
+export const fmt = (v: unknown) =>
   typeof v === 'number'
     ? Number.isInteger(v)
       ? String(v)
@@ -115,29 +109,7 @@ export async function followExperiment(
   exp: Experiment,
   signal?: AbortSignal,
 ): Promise<Experiment> {
-  const seen = new Map<number, number>();
-  const poll = async () => {
-    for (const t of await master.listTrials(exp.id).catch(() => [])) {
-      const v = t.latestValidation;
-      if (!v || seen.get(t.id) === v.stepsCompleted) continue;
-      seen.set(t.id, v.stepsCompleted);
-      const metric = v.metrics[exp.searcherMetric];
-      note(c, `trial ${t.id} validated at ${fmt(v.stepsCompleted)}: ${exp.searcherMetric} ${fmt(metric)}`);
-    }
-  };
-  const timer = setInterval(() => void poll(), 2000);
-  try {
-    return await master.waitForExperiment(exp.id, {
-      onEvent: (e) => {
-        // Validations are printed by the poll above, as they happen.
-        if (e.type !== 'validation') experimentEvents(c, exp.searcherMetric)(e);
-      },
-      signal,
-    });
-  } finally {
-    clearInterval(timer);
-    await poll();
-  }
+  return master.waitForExperiment(exp.id, { onEvent: experimentEvents(c, exp.searcherMetric), signal });
 }
 
 /** An AbortSignal for Ctrl-C: trials are checkpointed and the experiment can resume with `activate`. */
@@ -152,35 +124,15 @@ export function interruptSignal(c: CliContext): { signal: AbortSignal; dispose()
 }
 
 function describeExperiment(c: CliContext, e: Experiment): void {
-  print(c, `experiment ${e.id}: ${e.name} (${e.state.toLowerCase()}, ${(e.progress * 100).toFixed(0)}%)`);
+  const state = e.interrupted
+    ? 'interrupted: resume with "fmnist experiment activate"'
+    : e.state.toLowerCase();
+  print(c, `experiment ${e.id}: ${e.name} (${state}, ${(e.progress * 100).toFixed(0)}%)`);
   print(
     c,
     `  searcher: ${e.searcherType}, metric ${e.searcherMetric} (${e.smallerIsBetter ? 'smaller' : 'larger'} is better)`,
   );
   print(c, `  trials:   ${e.numTrials}; started ${e.startTime}${e.endTime ? `, ended ${e.endTime}` : ''}`);
-}
-
-function describeVersion(c: CliContext, v: ModelVersion): void {
-  print(c, `${v.model} version ${v.version}: checkpoint ${v.checkpoint.uuid}`);
-  print(c, `  experiment ${v.experimentId ?? '-'}, trial ${v.trialId ?? '-'}, registered ${v.createdAt}`);
-  print(
-    c,
-    `  validation: ${
-      Object.entries(v.metrics.validation)
-        .map(([k, x]) => `${k} ${fmt(x)}`)
-        .join(', ') || '-'
-    }`,
-  );
-  print(c, `  hyperparameters: ${JSON.stringify(v.hparams)}`);
-  print(
-    c,
-    `  data: ${
-      Object.entries(v.dataCommits)
-        .map(([k, x]) => `${k} ${x}`)
-        .join(', ') || '-'
-    }`,
-  );
-  print(c, `  backend ${v.backend ?? '-'}, code ${v.codeVersion ?? '-'}`);
 }
 
 export function registerExperiments(program: Command, ctx: () => CliContext): void {
@@ -192,13 +144,29 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
     .description(
       'Create an experiment from a config file and run it (embedded master) or submit it (Determined)',
     )
-    .requiredOption('-f, --file <config>', 'an experiment config (YAML)')
-    .argument('[context]', 'the model definition directory (sent to a Determined master)', '.')
+    .option(
+      '-f, --file <config>',
+      'an experiment config (YAML); or give it as the first argument, as det does',
+    )
+    .argument('[config]', 'the experiment config (YAML), when -f is not given')
+    .argument('[context]', 'a model definition directory to send to a Determined master (none by default)')
     .option('--follow', 'with a Determined master: wait and print trial progress until it ends')
     .option('--dry-run', 'validate the config and print the trials the search would start')
     .option('--json', 'print the result as JSON')
     .action(
-      async (context: string, opts: { file: string; follow?: boolean; dryRun?: boolean; json?: boolean }) => {
+      async (
+        first: string | undefined,
+        second: string | undefined,
+        opts: { file?: string; follow?: boolean; dryRun?: boolean; json?: boolean },
+      ) => {
+        // `det experiment create config.yaml [context]`, or fmnist's older `-f config.yaml [context]`.
+        const file = opts.file ?? first;
+        const context = opts.file ? first : second;
+        if (!file)
+          throw new UsageError(
+            'give the experiment config: fmnist experiment create <config.yaml> [context]',
+          );
+        opts.file = file;
         const c = ctx();
         const text = await readFile(resolve(opts.file), 'utf8').catch(() => {
           throw new UsageError(`cannot read the config file ${opts.file}`);
@@ -229,7 +197,10 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
           program,
           c,
           async (master) => {
-            const created = await master.createExperiment(text, { modelDefinition: resolve(context) });
+            const created = await master.createExperiment(
+              text,
+              context ? { modelDefinition: resolve(context) } : {},
+            );
             const exp = created.experiment;
             note(c, `created experiment ${exp.id} (${exp.name})`);
             let final = exp;
@@ -266,7 +237,7 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
           (e) => [
             e.id,
             e.name,
-            e.state,
+            e.interrupted ? `INTERRUPTED (${e.state})` : e.state,
             e.searcherType,
             e.numTrials,
             `${(e.progress * 100).toFixed(0)}%`,
@@ -335,133 +306,52 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
       });
   }
 
-  program
-    .command('trial')
-    .description('Trials of an experiment')
-    .command('list')
-    .argument('<experiment>', 'experiment id', id('the experiment id'))
-    .option('--json', 'print as JSON')
-    .action(async (expId: number, opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const [exp, trials] = await Promise.all([m.getExperiment(expId), m.listTrials(expId)]);
-        printTrials(c, opts.json, trials, exp.searcherMetric);
+  // `fmnist trial list` and `fmnist checkpoint list`, also as det spells them: `experiment list-trials`, `list-checkpoints`.
+  const listTrials = (cmd: Command) =>
+    cmd
+      .argument('<experiment>', 'experiment id', id('the experiment id'))
+      .option('--json', 'print as JSON')
+      .action(async (expId: number, opts: { json?: boolean }) => {
+        const c = ctx();
+        await withMaster(program, c, async (m) => {
+          const [exp, trials] = await Promise.all([m.getExperiment(expId), m.listTrials(expId)]);
+          printTrials(c, opts.json, trials, exp.searcherMetric);
+        });
       });
-    });
-
-  program
-    .command('checkpoint')
-    .description('Checkpoints of an experiment')
-    .command('list')
-    .argument('<experiment>', 'experiment id', id('the experiment id'))
-    .option('--json', 'print as JSON')
-    .action(async (expId: number, opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const list = await m.listCheckpoints({ experimentId: expId });
-        printList(c, opts.json, list, ['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'], (k) => [
-          k.uuid,
-          k.trialId,
-          fmt(k.stepsCompleted ?? undefined),
-          k.state,
-          fmt(k.searcherMetric ?? undefined),
-          k.reportTime,
-        ]);
+  const listCheckpoints = (cmd: Command) =>
+    cmd
+      .argument('<experiment>', 'experiment id', id('the experiment id'))
+      .option('--json', 'print as JSON')
+      .action(async (expId: number, opts: { json?: boolean }) => {
+        const c = ctx();
+        await withMaster(program, c, async (m) => {
+          const list = await m.listCheckpoints({ experimentId: expId });
+          printList(
+            c,
+            opts.json,
+            list,
+            ['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'],
+            (k) => [
+              k.uuid,
+              k.trialId,
+              fmt(k.stepsCompleted ?? undefined),
+              k.state,
+              fmt(k.searcherMetric ?? undefined),
+              k.reportTime,
+            ],
+          );
+        });
       });
-    });
-
-  const model = program.command('model').description("The model registry, as Determined's det model");
-  model
-    .command('create')
-    .argument('<name>', 'model name')
-    .option('--description <text>', 'what the model is for')
-    .option('--json', 'print as JSON')
-    .description('Create a model in the registry')
-    .action(async (name: string, opts: { description?: string; json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const created = await m.createModel(name, { description: opts.description });
-        if (opts.json) print(c, JSON.stringify(created));
-        else print(c, `created model ${created.name}`);
-      });
-    });
-  model
-    .command('register-version')
-    .argument('<name>', 'model name')
-    .argument('<checkpoint>', 'checkpoint uuid')
-    .option('--json', 'print as JSON')
-    .description('Register a checkpoint as the next version of a model')
-    .action(async (name: string, uuid: string, opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const v = await m.registerVersion(name, uuid);
-        if (opts.json) print(c, JSON.stringify(v));
-        else describeVersion(c, v);
-      });
-    });
-  model
-    .command('describe')
-    .argument('<name>', 'model name')
-    .option('--version <n>', 'one version (a number or latest) instead of the model')
-    .option('--json', 'print as JSON')
-    .description('A model and its latest version')
-    .action(async (name: string, opts: { version?: string; json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        if (opts.version) {
-          const v = await m.getVersion(name, versionSpec(opts.version));
-          return opts.json ? print(c, JSON.stringify(v)) : describeVersion(c, v);
-        }
-        const info = await m.getModel(name);
-        const versions = await m.listVersions(name);
-        if (opts.json) return print(c, JSON.stringify({ ...info, versions }));
-        print(
-          c,
-          `model ${info.name}: ${info.numVersions} version(s)${info.description ? ` — ${info.description}` : ''}`,
-        );
-        const latest = versions.at(-1);
-        if (latest) describeVersion(c, latest);
-      });
-    });
-  model
-    .command('list-versions')
-    .argument('<name>', 'model name')
-    .option('--json', 'print as JSON')
-    .description('The versions of a model, oldest first')
-    .action(async (name: string, opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const versions = await m.listVersions(name);
-        printList(
-          c,
-          opts.json,
-          versions,
-          ['VERSION', 'CHECKPOINT', 'EXPERIMENT', 'TRIAL', 'VAL ACCURACY', 'REGISTERED'],
-          (v) => [
-            v.version,
-            v.checkpoint.uuid,
-            v.experimentId,
-            v.trialId,
-            fmt(v.metrics.validation.val_accuracy),
-            v.createdAt,
-          ],
-        );
-      });
-    });
-  model
-    .command('list')
-    .option('--json', 'print as JSON')
-    .description('Models in the registry')
-    .action(async (opts: { json?: boolean }) => {
-      const c = ctx();
-      await withMaster(program, c, async (m) => {
-        const list = await m.listModels();
-        printList(c, opts.json, list, ['NAME', 'VERSIONS', 'CREATED', 'DESCRIPTION'], (x) => [
-          x.name,
-          x.numVersions,
-          x.createdAt,
-          x.description,
-        ]);
-      });
-    });
+  listTrials(program.command('trial').description('Trials of an experiment').command('list'));
+  listTrials(
+    experiment
+      .command('list-trials')
+      .description('The trials of an experiment (as det experiment list-trials)'),
+  );
+  listCheckpoints(program.command('checkpoint').description('Checkpoints of an experiment').command('list'));
+  listCheckpoints(
+    experiment
+      .command('list-checkpoints')
+      .description('The checkpoints of an experiment (as det experiment list-checkpoints)'),
+  );
 }

@@ -3,49 +3,17 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExperimentConfig } from '../config.js';
 import { DeterminedError } from '../errors.js';
-import { createSearcher, type Searcher, type SearchOp } from '../search.js';
+import { TRIAL_ENV } from '../internal/env.js';
+import { createSearcher, type Searcher } from '../search.js';
 import type { ExperimentConfig, ExperimentEvent, TrialRunner, ValidationSummary } from '../types.js';
-import { TRIAL_ENV } from './env.js';
-import { type Db, type ExperimentRow, isAlive, masterPaths, now, type TrialRow, write } from './store.js';
+import * as sql from './db.js';
+import { isAlive } from './rows.js';
 
 const TERMINAL = new Set(['COMPLETED', 'CANCELED', 'ERROR', 'DELETED']);
 const STOPPING = new Set(['STOPPING_KILLED', 'STOPPING_CANCELED']);
 
-/** Applies searcher operations to the trials table; call inside a write transaction. */
-export function applyOps(db: Db, experimentId: number, ops: SearchOp[]): void {
-  for (const op of ops) {
-    if (op.type === 'create') {
-      db.prepare(
-        `INSERT INTO trials (experiment_id, request_id, state, hparams, start_time) VALUES (?, ?, 'ACTIVE', ?, ?)`,
-      ).run(experimentId, op.requestId, JSON.stringify(op.hparams), now());
-    } else if (op.type === 'train') {
-      const seq = db
-        .prepare('UPDATE experiments SET op_seq = op_seq + 1 WHERE id = ? RETURNING op_seq')
-        .get(experimentId) as { op_seq: number };
-      db.prepare(
-        'UPDATE trials SET op_pending = 1, op_target = ?, op_seq = ?, op_metric = NULL WHERE experiment_id = ? AND request_id = ?',
-      ).run(op.length, seq.op_seq, experimentId, op.requestId);
-    } else {
-      db.prepare(
-        `UPDATE trials SET closed = 1,
-           state = CASE WHEN state = 'ACTIVE' THEN 'COMPLETED' ELSE state END,
-           end_time = COALESCE(end_time, ?)
-         WHERE experiment_id = ? AND request_id = ?`,
-      ).run(now(), experimentId, op.requestId);
-    }
-  }
-}
-
-export function saveSearcher(db: Db, experimentId: number, searcher: Searcher): void {
-  db.prepare('UPDATE experiments SET searcher_state = ?, progress = ? WHERE id = ?').run(
-    JSON.stringify(searcher.snapshot()),
-    searcher.progress(),
-    experimentId,
-  );
-}
-
 export interface RunOptions {
-  db: Db;
+  db: sql.Db;
   home: string;
   experimentId: number;
   runner: TrialRunner | undefined;
@@ -78,15 +46,13 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-function getExperimentRow(db: Db, id: number): ExperimentRow {
-  return db.prepare('SELECT * FROM experiments WHERE id = ?').get(id) as ExperimentRow;
-}
+const experimentRow = (db: sql.Db, id: number) => sql.getExperimentRow(db, id)!;
 
 /** Waits for an experiment another process is running to end (or stop being run). */
 async function watch(opts: RunOptions): Promise<void> {
   let last = '';
   for (;;) {
-    const r = getExperimentRow(opts.db, opts.experimentId);
+    const r = experimentRow(opts.db, opts.experimentId);
     if (r.state !== last) opts.onEvent?.({ type: 'state', experimentId: r.id, state: r.state as never });
     last = r.state;
     if (TERMINAL.has(r.state) || r.state === 'PAUSED' || opts.signal?.aborted) return;
@@ -104,19 +70,19 @@ async function watch(opts: RunOptions): Promise<void> {
 export async function runExperiment(opts: RunOptions): Promise<void> {
   const { db, experimentId: id } = opts;
   if (runningHere.has(id)) return watch({ ...opts, runner: undefined });
-  const claimed = write(db, () => {
-    const r = getExperimentRow(db, id);
+  const claimed = sql.write(db, () => {
+    const r = experimentRow(db, id);
     if (TERMINAL.has(r.state) || r.state === 'PAUSED') return 'done';
     if (r.runner_pid && r.runner_pid !== process.pid && isAlive(r.runner_pid)) return 'other';
-    db.prepare('UPDATE experiments SET runner_pid = ? WHERE id = ?').run(process.pid, id);
+    sql.setRunner(db, id, process.pid);
     // Trials a dead master left running go back to the queue; they resume from their latest checkpoint.
-    db.prepare(`UPDATE trials SET state = 'ACTIVE' WHERE experiment_id = ? AND state = 'RUNNING'`).run(id);
+    sql.requeueRunningTrials(db, id);
     return 'mine';
   });
   if (claimed === 'done') return;
   if (claimed === 'other') return watch(opts);
   if (!opts.runner) {
-    write(db, () => db.prepare('UPDATE experiments SET runner_pid = NULL WHERE id = ?').run(id));
+    sql.write(db, () => sql.setRunner(db, id, null));
     throw new DeterminedError(
       'BAD_OPTIONS',
       `experiment ${id} has trials to run but the client has no trialRunner`,
@@ -133,12 +99,13 @@ export async function runExperiment(opts: RunOptions): Promise<void> {
 
 async function schedule(opts: RunOptions, runner: TrialRunner): Promise<void> {
   const { db, experimentId: id, onEvent } = opts;
-  const row = getExperimentRow(db, id);
+  const row = experimentRow(db, id);
   const { config } = parseExperimentConfig(JSON.parse(row.config));
   const searcher = createSearcher(config, row.searcher_state ? JSON.parse(row.searcher_state) : undefined);
   const cap = config.searcher.maxConcurrentTrials || Number.POSITIVE_INFINITY;
   const workers = Math.max(1, Math.min(opts.workers, cap));
   const running = new Map<number, Running>();
+  const validations = new ValidationEvents(db, config, onEvent);
   onEvent?.({ type: 'state', experimentId: id, state: 'ACTIVE' });
 
   const stopAll = async () => {
@@ -154,63 +121,80 @@ async function schedule(opts: RunOptions, runner: TrialRunner): Promise<void> {
   for (;;) {
     if (opts.signal?.aborted) {
       await stopAll();
-      write(db, () => {
-        db.prepare(`UPDATE trials SET state = 'ACTIVE' WHERE experiment_id = ? AND state = 'RUNNING'`).run(
-          id,
-        );
-        db.prepare('UPDATE experiments SET runner_pid = NULL WHERE id = ?').run(id);
+      sql.write(db, () => {
+        sql.requeueRunningTrials(db, id);
+        sql.setRunner(db, id, null);
       });
       return;
     }
-    const state = getExperimentRow(db, id).state;
-    if (STOPPING.has(state)) {
+    if (STOPPING.has(experimentRow(db, id).state)) {
       await stopAll();
-      write(db, () => {
-        db.prepare(
-          `UPDATE trials SET state = 'CANCELED', end_time = COALESCE(end_time, ?)
-           WHERE experiment_id = ? AND state NOT IN ('COMPLETED', 'ERROR', 'CANCELED')`,
-        ).run(now(), id);
-        db.prepare(
-          `UPDATE experiments SET state = 'CANCELED', end_time = ?, runner_pid = NULL WHERE id = ?`,
-        ).run(now(), id);
+      sql.write(db, () => {
+        sql.cancelUnfinishedTrials(db, id);
+        sql.endExperiment(db, id, 'CANCELED');
       });
       onEvent?.({ type: 'state', experimentId: id, state: 'CANCELED' });
       return;
     }
     while (running.size < workers) {
-      const next = db
-        .prepare(
-          `SELECT * FROM trials WHERE experiment_id = ? AND state = 'ACTIVE' AND op_pending = 1 ORDER BY op_seq LIMIT 1`,
-        )
-        .get(id) as TrialRow | undefined;
+      const next = sql.nextPendingTrial(db, id);
       if (!next) break;
+      validations.started(next);
       running.set(next.id, launch(opts, runner, config, next));
     }
     if (running.size === 0) {
       finish(db, id);
-      onEvent?.({ type: 'state', experimentId: id, state: getExperimentRow(db, id).state as never });
+      onEvent?.({ type: 'state', experimentId: id, state: experimentRow(db, id).state as never });
       return;
     }
     const done = await Promise.race([
       ...[...running.values()].map((r) => r.exit),
       sleep(opts.pollMs, opts.signal).then(() => null),
     ]);
+    for (const trialId of running.keys()) validations.check(trialId);
     if (!done) continue;
     running.delete(done.trialId);
+    validations.check(done.trialId);
     onEvent?.({ type: 'trial-exited', trialId: done.trialId, exitCode: done.code, signal: done.signal });
-    if (STOPPING.has(getExperimentRow(db, id).state) || opts.signal?.aborted) continue;
+    if (STOPPING.has(experimentRow(db, id).state) || opts.signal?.aborted) continue;
     trialExited(opts, config, searcher, done.trialId, done.code);
   }
 }
 
-function launch(opts: RunOptions, runner: TrialRunner, config: ExperimentConfig, t: TrialRow): Running {
+/** Emits a `validation` event for each validation a trial reports, once (the remote client emits the same). */
+class ValidationEvents {
+  private readonly seen = new Map<number, string>();
+  constructor(
+    private readonly db: sql.Db,
+    private readonly config: ExperimentConfig,
+    private readonly onEvent: RunOptions['onEvent'],
+  ) {}
+  check(trialId: number) {
+    if (!this.onEvent) return;
+    const latest = sql.getTrialRow(this.db, trialId)?.latest_validation;
+    if (!latest || this.seen.get(trialId) === latest) return;
+    const first = !this.seen.has(trialId);
+    this.seen.set(trialId, latest);
+    // The validation a resumed trial had before this run started is not news.
+    if (first && this.startedWith.get(trialId) === latest) return;
+    const v = JSON.parse(latest) as ValidationSummary;
+    const metric = v.metrics[this.config.searcher.metric];
+    this.onEvent({
+      type: 'validation',
+      trialId,
+      stepsCompleted: v.stepsCompleted,
+      metric: typeof metric === 'number' ? metric : null,
+    });
+  }
+  private readonly startedWith = new Map<number, string | null>();
+  started(t: sql.TrialRow) {
+    if (!this.seen.has(t.id)) this.startedWith.set(t.id, t.latest_validation);
+  }
+}
+
+function launch(opts: RunOptions, runner: TrialRunner, config: ExperimentConfig, t: sql.TrialRow): Running {
   const { db, experimentId, home } = opts;
-  const runs = write(db, () => {
-    const r = db
-      .prepare(`UPDATE trials SET state = 'RUNNING', runs = runs + 1 WHERE id = ? RETURNING runs`)
-      .get(t.id) as { runs: number };
-    return r.runs;
-  });
+  const runs = sql.write(db, () => sql.startTrialRun(db, t.id));
   const cmd = typeof runner === 'function' ? runner({ experimentId, trialId: t.id }) : runner;
   const unit = config.searcher.maxLength?.unit;
   const target = t.op_target !== null && unit ? { unit, length: t.op_target } : null;
@@ -224,11 +208,13 @@ function launch(opts: RunOptions, runner: TrialRunner, config: ExperimentConfig,
     [TRIAL_ENV.hparams]: t.hparams,
     [TRIAL_ENV.target]: JSON.stringify(target),
     [TRIAL_ENV.latestCheckpoint]: t.latest_checkpoint ?? '',
+    [TRIAL_ENV.stepsCompleted]: String(t.checkpoint_steps ?? 0),
   };
   // A local trial reports to this master, never to a remote one the parent happens to point at.
-  delete env[TRIAL_ENV.master];
-  delete env[TRIAL_ENV.token];
-  const log = openSync(join(masterPaths(home).logs, `trial-${t.id}.log`), 'a');
+  for (const name of [TRIAL_ENV.master, TRIAL_ENV.token, TRIAL_ENV.userToken, TRIAL_ENV.allocationId]) {
+    delete env[name];
+  }
+  const log = openSync(join(sql.masterPaths(home).logs, `trial-${t.id}.log`), 'a');
   const child = spawn(cmd.command, cmd.args ?? [], { env, cwd: cmd.cwd, stdio: ['ignore', log, log] });
   closeSync(log);
   opts.onEvent?.({
@@ -245,12 +231,23 @@ function launch(opts: RunOptions, runner: TrialRunner, config: ExperimentConfig,
   return { child, trialId: t.id, exit };
 }
 
-function searcherMetric(config: ExperimentConfig, t: TrialRow): number | null {
+/**
+ * How far a validation says the trial got, in the searcher's unit: the time metric reported with it
+ * (as a 0.38 ASHA reads it, master/pkg/searcher/asha_stopping.go), else its batch count.
+ */
+function trainedInUnits(config: ExperimentConfig, v: ValidationSummary): number {
+  const unit = config.searcher.maxLength?.unit;
+  const t = unit ? v.metrics[unit] : undefined;
+  // A float epoch count a hair under the rung (59999/60000 batches) still reached it.
+  return typeof t === 'number' ? t + 1e-9 : v.stepsCompleted;
+}
+
+function searcherMetric(config: ExperimentConfig, t: sql.TrialRow): number | null {
   if (t.op_metric !== null) return t.op_metric;
   const latest = t.latest_validation ? (JSON.parse(t.latest_validation) as ValidationSummary) : null;
   const v = latest?.metrics[config.searcher.metric];
-  if (typeof v !== 'number') return null;
-  if (t.op_target !== null && (latest?.stepsCompleted ?? 0) < t.op_target) return null;
+  if (!latest || typeof v !== 'number') return null;
+  if (t.op_target !== null && trainedInUnits(config, latest) < t.op_target) return null;
   return v;
 }
 
@@ -262,42 +259,29 @@ function trialExited(
   code: number | null,
 ) {
   const { db, experimentId: id, onEvent } = opts;
-  write(db, () => {
-    const t = db.prepare('SELECT * FROM trials WHERE id = ?').get(trialId) as TrialRow;
+  sql.write(db, () => {
+    const t = sql.getTrialRow(db, trialId)!;
     const metric = code === 0 ? searcherMetric(config, t) : null;
     if (metric !== null) {
-      db.prepare(`UPDATE trials SET state = 'ACTIVE', op_pending = 0, op_metric = NULL WHERE id = ?`).run(
-        trialId,
-      );
-      onEvent?.({ type: 'validation', trialId, stepsCompleted: t.op_target ?? t.steps_completed, metric });
-      applyOps(db, id, searcher.validationCompleted(t.request_id, metric));
+      sql.completeTrialOp(db, trialId);
+      sql.applySearchOps(db, id, searcher.validationCompleted(t.request_id, metric));
     } else if (t.restarts < config.maxRestarts) {
-      db.prepare(`UPDATE trials SET state = 'ACTIVE', restarts = restarts + 1 WHERE id = ?`).run(trialId);
+      sql.restartTrial(db, trialId);
       onEvent?.({ type: 'trial-restarting', trialId, restarts: t.restarts + 1 });
     } else {
-      db.prepare(
-        `UPDATE trials SET state = 'ERROR', op_pending = 0, closed = 1, end_time = ? WHERE id = ?`,
-      ).run(now(), trialId);
+      sql.failTrial(db, trialId);
       onEvent?.({ type: 'trial-closed', trialId, state: 'ERROR' });
-      applyOps(db, id, searcher.trialExitedEarly(t.request_id));
+      sql.applySearchOps(db, id, searcher.trialExitedEarly(t.request_id));
     }
-    saveSearcher(db, id, searcher);
+    sql.saveSearcherState(db, id, searcher.snapshot(), searcher.progress());
   });
   onEvent?.({ type: 'progress', experimentId: id, progress: searcher.progress() });
 }
 
-function finish(db: Db, id: number) {
-  write(db, () => {
-    db.prepare(
-      `UPDATE trials SET state = 'COMPLETED', closed = 1, end_time = COALESCE(end_time, ?)
-       WHERE experiment_id = ? AND state = 'ACTIVE'`,
-    ).run(now(), id);
-    const counts = db
-      .prepare(`SELECT COUNT(*) AS n, SUM(state = 'ERROR') AS errors FROM trials WHERE experiment_id = ?`)
-      .get(id) as { n: number; errors: number | null };
-    const state = counts.n > 0 && counts.errors === counts.n ? 'ERROR' : 'COMPLETED';
-    db.prepare(
-      'UPDATE experiments SET state = ?, progress = 1, end_time = ?, runner_pid = NULL WHERE id = ?',
-    ).run(state, now(), id);
+function finish(db: sql.Db, id: number) {
+  sql.write(db, () => {
+    sql.completeActiveTrials(db, id);
+    const { n, errors } = sql.countTrialErrors(db, id);
+    sql.endExperiment(db, id, n > 0 && errors === n ? 'ERROR' : 'COMPLETED', 1);
   });
 }
