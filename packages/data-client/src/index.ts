@@ -1,5 +1,6 @@
-import { access, mkdir, open, rename, unlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { access } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '@fmnist/fs-kit';
 import { parseAddress } from './address.js';
 import { createLocalDataClient } from './local.js';
 import { createPachydermDataClient } from './pachyderm.js';
@@ -41,25 +42,12 @@ export function createDataClient(opts: DataClientOptions = {}): DataClient {
 }
 
 /**
- * Writes the file at `repo@commit:/path` to `dest` (atomically: temp file, fsync, rename) and
+ * Writes the file at `repo@commit:/path` to `dest` (atomically: temp file, fsync, rename, fsync the folder) and
  * returns `dest`. Read data by commit id so what a run used can be recorded and read again.
  */
 export async function materializeFile(client: DataClient, address: string, dest: string): Promise<string> {
   const out = resolve(dest);
-  await mkdir(dirname(out), { recursive: true });
-  const source = await client.getFile(address);
-  const tmp = join(dirname(out), `.${Date.now()}-${process.pid}.partial`);
-  const fh = await open(tmp, 'w');
-  try {
-    for await (const chunk of source) await fh.write(chunk as Buffer);
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  await fh.close();
-  await rename(tmp, out);
+  await writeFileAtomic(out, await client.getFile(address));
   return out;
 }
 

@@ -1,20 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import {
+  removeStaleTemps,
+  syncDir,
+  syncFile,
+  tempPathFor,
+  writeFileAtomic,
+  writeFileDurable,
+} from '@fmnist/fs-kit';
 import { checkName, formatAddress, isCommitId, parseAddress, parsePutTarget } from './address.js';
 import { DataClientError } from './errors.js';
-import {
-  contentHashOf,
-  exists,
-  fsyncDir,
-  readdirOrEmpty,
-  removeDeadTemps,
-  tempName,
-  writeAtomic,
-  writeDurable,
-} from './internal/files.js';
+import { contentHashOf, exists, readdirOrEmpty } from './internal/files.js';
 import { expandSources, type PutEntry, readEntry } from './internal/sources.js';
 import type {
   CommitInfo,
@@ -79,6 +78,8 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
   const blobsDir = join(root, 'blobs');
   const repoDir = (repo: string) => join(root, 'repos', repo);
   const blobPath = (hash: string) => join(blobsDir, hash.slice(0, 2), hash);
+  // Every temp file and folder lives in tmp/, so one sweep there clears what a crashed writer left.
+  const tempFor = (what: string) => tempPathFor(join(tmpDir, what));
   let prepared: Promise<void> | undefined;
 
   const prepare = () => {
@@ -221,25 +222,19 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
       if (await exists(blobPath(hash))) return { hash, size, isNew: false };
       // New content: a kernel-side copy, then the copy itself is hashed, so a blob always holds
       // exactly the bytes its name says even if the source changed after the first read.
-      const tmp = join(tmpDir, tempName('blob'));
+      const tmp = tempFor('blob');
       try {
         await copyFile(entry.file, tmp);
-        const fh = await open(tmp, 'r+');
-        try {
-          const check = createHash('sha256');
-          for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false }))
-            check.update(chunk);
-          if (check.digest('hex') !== hash) {
-            throw new DataClientError(
-              'SOURCE_CHANGED',
-              `${entry.file} changed while it was being put`,
-              'Nothing was committed; put it again once it is no longer being written.',
-            );
-          }
-          await fh.sync();
-        } finally {
-          await fh.close();
+        const check = createHash('sha256');
+        for await (const chunk of createReadStream(tmp, { highWaterMark: 1 << 20 })) check.update(chunk);
+        if (check.digest('hex') !== hash) {
+          throw new DataClientError(
+            'SOURCE_CHANGED',
+            `${entry.file} changed while it was being put`,
+            'Nothing was committed; put it again once it is no longer being written.',
+          );
         }
+        await syncFile(tmp);
       } catch (e) {
         await unlink(tmp).catch(() => {});
         throw (e as NodeJS.ErrnoException).code === 'ENOENT' && !(e instanceof DataClientError)
@@ -255,25 +250,20 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
     return writeBlob(entry, onBytes);
   }
 
+  /** Streams an entry into a temp file, hashing as it goes: its blob name is known only at the end. */
   async function writeBlob(entry: PutEntry, onBytes: (n: number) => void) {
-    const tmp = join(tmpDir, tempName('blob'));
-    const fh = await open(tmp, 'wx');
+    const tmp = tempFor('blob');
     const h = createHash('sha256');
     let size = 0;
-    try {
+    async function* hashed() {
       for await (const chunk of readEntry(entry)) {
         h.update(chunk);
         size += chunk.length;
-        await fh.write(chunk);
+        yield chunk;
         onBytes(chunk.length);
       }
-      await fh.sync();
-    } catch (e) {
-      await fh.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
-      throw e;
     }
-    await fh.close();
+    await writeFileDurable(tmp, hashed());
     return placeBlob(tmp, h.digest('hex'), size);
   }
 
@@ -298,7 +288,8 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
     const dir = join(repoDir(repo), 'branches', branch);
     await mkdir(dir, { recursive: true });
     const next = join(dir, `${String((expected?.seq ?? -1) + 1).padStart(12, '0')}.json`);
-    const tmp = await writeDurable(tmpDir, JSON.stringify({ head: id, time: new Date().toISOString() }));
+    const tmp = tempFor('head');
+    await writeFileDurable(tmp, JSON.stringify({ head: id, time: new Date().toISOString() }));
     try {
       await link(tmp, next);
     } catch (e) {
@@ -307,7 +298,7 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
     } finally {
       await unlink(tmp).catch(() => {});
     }
-    await fsyncDir(dir);
+    await syncDir(dir);
     return true;
   }
 
@@ -324,11 +315,11 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
         throw new DataClientError('REPO_EXISTS', `repo "${name}" already exists`);
       }
       // Built in a temp directory and renamed into place, so a repo is either whole or absent.
-      const staging = join(tmpDir, tempName('repo'));
+      const staging = tempFor('repo');
       await mkdir(join(staging, 'commits'), { recursive: true });
       await mkdir(join(staging, 'branches'), { recursive: true });
       const meta: RepoMeta = { name, created: new Date().toISOString(), description: o.description ?? '' };
-      await writeAtomic(tmpDir, join(staging, 'repo.json'), JSON.stringify(meta), staging);
+      await writeFileAtomic(join(staging, 'repo.json'), JSON.stringify(meta), { tempDir: tmpDir });
       try {
         await rename(staging, repoDir(name));
       } catch (e) {
@@ -340,7 +331,7 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
         }
         throw e;
       }
-      await fsyncDir(join(root, 'repos'));
+      await syncDir(join(root, 'repos'));
       return repoInfo(meta);
     },
 
@@ -362,9 +353,9 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
       await prepare();
       // Renamed away first so the repo disappears at once, then removed. Blobs stay: other
       // repos may share them.
-      const trash = join(tmpDir, tempName('deleted'));
+      const trash = tempFor('deleted');
       await rename(repoDir(name), trash);
-      await fsyncDir(join(root, 'repos'));
+      await syncDir(join(root, 'repos'));
       await rm(trash, { recursive: true, force: true });
     },
 
@@ -377,7 +368,7 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
       const branch = a.ref;
       await repoMeta(a.repo);
       await prepare();
-      await removeDeadTemps(tmpDir);
+      await removeStaleTemps(tmpDir);
       const entries = await expandSources(a.path, sources);
       const bytesTotal = entries.every((e) => e.size !== undefined)
         ? entries.reduce((s, e) => s + (e.size ?? 0), 0)
@@ -411,8 +402,8 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
         });
       }
       // The blobs' directory entries must be durable before a commit names them.
-      for (const d of touched) await fsyncDir(join(blobsDir, d));
-      if (touched.size > 0) await fsyncDir(blobsDir);
+      for (const d of touched) await syncDir(join(blobsDir, d));
+      if (touched.size > 0) await syncDir(blobsDir);
 
       for (let attempt = 0; ; attempt++) {
         const head = await readHead(a.repo, branch);
@@ -449,12 +440,9 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
           contentHash,
         };
         const commitsDir = join(repoDir(a.repo), 'commits');
-        await writeAtomic(
-          tmpDir,
-          join(commitsDir, `${manifest.id}.json`),
-          JSON.stringify(manifest),
-          commitsDir,
-        );
+        await writeFileAtomic(join(commitsDir, `${manifest.id}.json`), JSON.stringify(manifest), {
+          tempDir: tmpDir,
+        });
         if (await moveHead(a.repo, branch, head, manifest.id)) {
           return { commit: info(manifest), created: true, files: entries.length, bytes: bytesDone, newBlobs };
         }

@@ -1,22 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FsKitError } from './errors.js';
 import { tempPathFor } from './temp.js';
-import { syncDir } from './write.js';
+import { syncDir, syncFile } from './write.js';
 
 async function syncTree(dir: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) await syncTree(full);
-    else if (entry.isFile()) {
-      const handle = await open(full, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
+    else if (entry.isFile()) await syncFile(full);
   }
   await syncDir(dir);
 }

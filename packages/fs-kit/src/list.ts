@@ -1,19 +1,25 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
+export interface ListOptions {
+  /** Follow symbolic links: a link to a file counts as that file, a link to a folder is walked. Default: skip links. */
+  followLinks?: boolean;
+}
+
 /** Every regular file under `root` as a sorted POSIX path relative to it; links and other entries are skipped. */
-export async function listFiles(root: string): Promise<string[]> {
-  return Object.keys(await listFileSizes(root));
+export async function listFiles(root: string, opts: ListOptions = {}): Promise<string[]> {
+  return Object.keys(await listFileSizes(root, opts));
 }
 
 /** Relative POSIX path → size in bytes, for every regular file under `root`, in sorted path order. */
-export async function listFileSizes(root: string): Promise<Record<string, number>> {
+export async function listFileSizes(root: string, opts: ListOptions = {}): Promise<Record<string, number>> {
   const found: Array<[string, number]> = [];
   const walk = async (dir: string) => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile())
+      const target = entry.isSymbolicLink() && opts.followLinks ? await stat(full) : entry;
+      if (target.isDirectory()) await walk(full);
+      else if (target.isFile())
         found.push([relative(root, full).split(sep).join('/'), (await stat(full)).size]);
     }
   };

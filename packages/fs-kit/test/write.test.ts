@@ -1,8 +1,15 @@
-import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { replaceDir, writeFileAtomic, writeFilesAtomic } from '../src/index.js';
+import {
+  removeStaleTemps,
+  replaceDir,
+  syncFile,
+  writeFileAtomic,
+  writeFileDurable,
+  writeFilesAtomic,
+} from '../src/index.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -25,6 +32,62 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(file, 'new', { mode: Number.NaN })).rejects.toThrow();
     expect(await readFile(file, 'utf8')).toBe('old');
     expect(await readdir(dir)).toEqual(['state.json']);
+  });
+});
+
+async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
+  for (const part of parts) yield Buffer.from(part);
+}
+
+async function* breaksAfter(part: string): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(part);
+  throw new Error('source broke');
+}
+
+describe('writeFileAtomic with a stream or a temp folder', () => {
+  it('writes streamed chunks in order', async () => {
+    const file = join(dir, 'data.bin');
+    await writeFileAtomic(file, chunks('ab', 'cd', 'ef'));
+    expect(await readFile(file, 'utf8')).toBe('abcdef');
+  });
+
+  it('keeps the old content and no temporary file when the stream breaks midway', async () => {
+    const file = join(dir, 'data.bin');
+    await writeFileAtomic(file, 'old');
+    await expect(writeFileAtomic(file, breaksAfter('half'))).rejects.toThrow('source broke');
+    expect(await readFile(file, 'utf8')).toBe('old');
+    expect(await readdir(dir)).toEqual(['data.bin']);
+  });
+
+  it('writes the temporary file in tempDir, where removeStaleTemps finds what a crash leaves', async () => {
+    const temps = join(dir, 'tmp');
+    await mkdir(temps);
+    let seen: string[] = [];
+    async function* watched(): AsyncGenerator<Uint8Array> {
+      seen = await readdir(temps);
+      yield Buffer.from('v1');
+    }
+    await writeFileAtomic(join(dir, 'out', 'state.json'), watched(), { tempDir: temps });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^\.state\.json\..*\.tmp$/);
+    expect(await readdir(temps)).toEqual([]);
+    expect(await readdir(join(dir, 'out'))).toEqual(['state.json']);
+    expect(await removeStaleTemps(temps)).toEqual([]);
+  });
+});
+
+describe('writeFileDurable', () => {
+  it('creates a new file and refuses one that exists, leaving it as it was', async () => {
+    const file = join(dir, 'head.json');
+    await writeFileDurable(file, '{"head":1}');
+    await syncFile(file);
+    await expect(writeFileDurable(file, '{"head":2}')).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(await readFile(file, 'utf8')).toBe('{"head":1}');
+  });
+
+  it('removes the file when its content cannot be written', async () => {
+    await expect(writeFileDurable(join(dir, 'blob'), breaksAfter('half'))).rejects.toThrow('source broke');
+    expect(await readdir(dir)).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { createReadStream, type Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { listFileSizes } from '@fmnist/fs-kit';
 import { joinRepoPath } from '../address.js';
 import { AddressError, DataClientError } from '../errors.js';
 import type { PutSource } from '../types.js';
@@ -33,19 +34,12 @@ async function statSource(path: string): Promise<Stats> {
   }
 }
 
-async function walk(dir: string, rel: string, out: { file: string; rel: string; size: number }[]) {
-  let names: string[];
+/** The files under `dir` by relative path; links are followed, so a linked file is put as its target's bytes. */
+async function filesUnder(dir: string): Promise<Record<string, number>> {
   try {
-    names = (await readdir(dir)).sort();
+    return await listFileSizes(dir, { followLinks: true });
   } catch (e) {
-    throw sourceError(e, dir);
-  }
-  for (const name of names) {
-    const full = join(dir, name);
-    const st = await statSource(full);
-    const r = rel ? `${rel}/${name}` : name;
-    if (st.isDirectory()) await walk(full, r, out);
-    else if (st.isFile()) out.push({ file: full, rel: r, size: st.size });
+    throw sourceError(e, (e as NodeJS.ErrnoException).path ?? dir);
   }
 }
 
@@ -65,10 +59,9 @@ export async function expandSources(destDir: string, sources: PutSource | PutSou
           'Put it as { file } instead.',
         );
       }
-      const found: { file: string; rel: string; size: number }[] = [];
-      await walk(src.dir, '', found);
       const under = src.name ? joinRepoPath(destDir, src.name) : destDir;
-      for (const f of found) entries.push({ path: joinRepoPath(under, f.rel), file: f.file, size: f.size });
+      for (const [rel, size] of Object.entries(await filesUnder(src.dir)))
+        entries.push({ path: joinRepoPath(under, rel), file: join(src.dir, rel), size });
     } else if ('file' in src) {
       const st = await statSource(src.file);
       if (st.isDirectory()) {
