@@ -1,18 +1,25 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
-import { registerCiTest } from './commands/citest.js';
+import { registerCheckpoint } from './commands/checkpoint.js';
+import { registerCommit } from './commands/commit.js';
 import { registerData } from './commands/data.js';
 import { registerDeploy } from './commands/deploy.js';
-import { registerExperiments } from './commands/experiments.js';
-import { registerModel } from './commands/model.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerExperiment } from './commands/experiment.js';
+import { registerFile } from './commands/file.js';
 import { registerModelRegistry } from './commands/model-registry.js';
-import { registerPfs } from './commands/pfs.js';
 import { registerPipeline } from './commands/pipeline.js';
+import { registerRepo } from './commands/repo.js';
 import { registerServe } from './commands/serve.js';
+import { registerTest } from './commands/test.js';
+import { registerTrain } from './commands/train.js';
+import { registerTrial } from './commands/trial.js';
 import { registerTrialImage } from './commands/trial-image.js';
 import { registerUi } from './commands/ui.js';
 import { type CliContext, createContext } from './context.js';
+import { addPachdOption } from './data-client.js';
 import { isKnownError, UsageError } from './errors.js';
+import { addMasterOption } from './registry.js';
 
 export function createProgram(): { program: Command; context: () => CliContext } {
   const program = new Command('fmnist')
@@ -30,14 +37,21 @@ export function createProgram(): { program: Command; context: () => CliContext }
     return cached;
   };
   registerData(program, context);
-  registerModel(program, context);
+  registerTrain(program, context);
+  registerEvaluate(program, context);
   registerBench(program, context);
   registerPipeline(program, context);
   registerDeploy(program, context);
-  registerPfs(program, context);
+  addPachdOption(program);
+  registerRepo(program, context);
+  registerFile(program, context);
+  registerCommit(program, context);
   registerServe(program, context);
-  registerCiTest(program, context);
-  registerExperiments(program, context);
+  registerTest(program, context);
+  addMasterOption(program);
+  registerExperiment(program, context);
+  registerTrial(program, context);
+  registerCheckpoint(program, context);
   registerUi(program, context);
   registerTrialImage(program, context);
   registerModelRegistry(program, context);

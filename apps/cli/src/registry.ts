@@ -7,6 +7,11 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 
+/** The global flag that moves experiment and registry commands to a Determined master. */
+export function addMasterOption(program: Command): void {
+  program.option('--master <url>', 'a Determined master (env DET_MASTER; default: the embedded master)');
+}
+
 export interface MasterOptions {
   /** How the embedded master starts trials; only needed to run experiments. */
   trialRunner?: TrialRunner;

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Command } from 'commander';
+import { positiveInt } from '../args.js';
 import { type CliContext, print } from '../context.js';
 import { UsageError } from '../errors.js';
-import { loadModelPackage, positiveInt } from './model.js';
+import { loadModelPackage } from '../model-package.js';
 import { startServeProcess } from './serve.js';
 
 /** One request of a load: autocannon sends a connection's requests in turn, round after round. */

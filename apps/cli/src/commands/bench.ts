@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { createLocalDataClient } from '@fmnist/data-client/local';
 import { loadImageSet } from '@fmnist/model/data';
 import type { Command } from 'commander';
+import { positiveInt } from '../args.js';
 import { type CliContext, print } from '../context.js';
+import { loadModelPackage } from '../model-package.js';
 import { fetchDataset } from './data.js';
-import { loadModelPackage, positiveInt } from './model.js';
 import { registerBenchServe } from './serve.js';
 
 /** Median of several runs after a warm-up, so one noisy run does not decide the figure. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { CLASS_NAMES, type FetchResult, fetchFashionMnist } from '@fmnist/model/data';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
-import { createProgress } from '../progress.js';
+import { createProgressGroup } from '../output/progress.js';
 
 export function datasetDir(ctx: CliContext): string {
   return join(ctx.home, 'datasets', 'fashion-mnist');
@@ -10,22 +10,22 @@ export function datasetDir(ctx: CliContext): string {
 
 /** Fetches Fashion-MNIST with progress on stderr; shared by `data fetch`, `bench` and `start`. */
 export async function fetchDataset(ctx: CliContext, outDir = datasetDir(ctx)): Promise<FetchResult> {
-  const bars = new Map<string, ReturnType<typeof createProgress>>();
+  const bars = createProgressGroup(ctx);
   const result = await fetchFashionMnist({
     outDir,
     log: (line) => note(ctx, line),
-    onProgress: (p) => {
-      let bar = bars.get(p.stage);
-      if (!bar) {
-        bar = createProgress(ctx, p.stage === 'download' ? 'downloading' : 'converting', {
-          unit: p.stage === 'download' ? 'bytes' : 'items',
-        });
-        bars.set(p.stage, bar);
-      }
-      bar.update(p.item, p.done, p.total);
-    },
+    onProgress: (p) =>
+      bars.update(
+        p.stage,
+        p.stage === 'download'
+          ? { label: 'downloading', unit: 'bytes' }
+          : { label: 'converting', unit: 'items' },
+        p.item,
+        p.done,
+        p.total,
+      ),
   });
-  for (const bar of bars.values()) bar.done();
+  bars.doneAll();
   return result;
 }
 

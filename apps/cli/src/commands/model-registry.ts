@@ -2,8 +2,8 @@
 import type { ModelVersion } from '@fmnist/determined-client';
 import type { Command } from 'commander';
 import { type CliContext, print } from '../context.js';
+import { formatValue, printList } from '../output/table.js';
 import { versionSpec, withMaster } from '../registry.js';
-import { fmt, printList } from './experiments.js';
 
 function describeVersion(c: CliContext, v: ModelVersion): void {
   print(c, `${v.model} version ${v.version}: checkpoint ${v.checkpoint.uuid}`);
@@ -12,7 +12,7 @@ function describeVersion(c: CliContext, v: ModelVersion): void {
     c,
     `  validation: ${
       Object.entries(v.metrics.validation)
-        .map(([k, x]) => `${k} ${fmt(x)}`)
+        .map(([k, x]) => `${k} ${formatValue(x)}`)
         .join(', ') || '-'
     }`,
   );
@@ -101,7 +101,7 @@ export function registerModelRegistry(program: Command, ctx: () => CliContext): 
             v.checkpoint.uuid,
             v.experimentId,
             v.trialId,
-            fmt(v.metrics.validation.val_accuracy),
+            formatValue(v.metrics.validation.val_accuracy),
             v.createdAt,
           ],
         );

@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import type { GateResult } from '@fmnist/ci-test';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
+import { openDataClient } from '../data-client.js';
 import { UsageError } from '../errors.js';
+import { createProgressGroup, formatDuration } from '../output/progress.js';
 import { type PipelineEvent, runPipeline, runsConcurrentTrials } from '../pipeline/index.js';
-import { createProgress, formatDuration } from '../progress.js';
 import { fetchVersionArtifacts, openMaster, trialRunner } from '../registry.js';
 import { fetchDataset, printDatasetSummary } from './data.js';
-import { experimentEvents, followExperiment } from './experiments.js';
-import { openDataClient } from './pfs.js';
+import { experimentEvents, followExperiment } from './experiment.js';
 import { serveUntilStopped } from './serve.js';
 
 interface PipelineFlags {
@@ -25,7 +25,7 @@ interface PipelineFlags {
 
 /** Prints the pipeline's events: each stage as it starts and ends with its time, and what it did. */
 function printer(c: CliContext, formatGateSummary: (result: GateResult) => string) {
-  const bars = new Map<string, ReturnType<typeof createProgress>>();
+  const bars = createProgressGroup(c);
   return (e: PipelineEvent) => {
     switch (e.type) {
       case 'stage-started':
@@ -36,17 +36,10 @@ function printer(c: CliContext, formatGateSummary: (result: GateResult) => strin
         return note(c, `✖ ${e.title} failed after ${formatDuration(e.seconds)}; the next run resumes here`);
       case 'dataset':
         return printDatasetSummary(c, e.dataset);
-      case 'put-progress': {
-        let bar = bars.get(e.repo);
-        if (!bar) {
-          bar = createProgress(c, 'putting', { unit: 'bytes' });
-          bars.set(e.repo, bar);
-        }
-        return bar.update(e.path, e.bytesDone, e.bytesTotal);
-      }
+      case 'put-progress':
+        return bars.update(e.repo, { label: 'putting', unit: 'bytes' }, e.path, e.bytesDone, e.bytesTotal);
       case 'data-committed':
-        bars.get(e.repo)?.done();
-        bars.delete(e.repo);
+        bars.done(e.repo);
         return print(c, `  ${e.repo}@${e.commit}${e.created ? ' (new commit)' : ' (unchanged)'}`);
       case 'experiment-reused':
         return note(

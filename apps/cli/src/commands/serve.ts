@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSize, seldonEnvironment } from '@fmnist/serve/options';
 import type { Command } from 'commander';
+import { positiveInt } from '../args.js';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
 import { resolveVersion, versionFacts, versionSpec } from '../registry.js';
-import { positiveInt } from './model.js';
 
 export { registerBenchServe } from './bench-serve.js';
 

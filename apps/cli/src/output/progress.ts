@@ -1,4 +1,4 @@
-import type { CliContext } from './context.js';
+import type { CliContext } from '../context.js';
 
 /**
  * One progress line: redrawn in place on a terminal, otherwise printed at most every few seconds
@@ -39,6 +39,39 @@ export function createProgress(ctx: CliContext, label: string, opts: { unit?: 'b
     },
     done() {
       if (ctx.interactive && lastText) ctx.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+type Progress = ReturnType<typeof createProgress>;
+
+/**
+ * Several progress lines at once, one per key (a download and a conversion, or one per data repo),
+ * each made on first use.
+ */
+export function createProgressGroup(ctx: CliContext) {
+  const bars = new Map<string, Progress>();
+  return {
+    update(
+      key: string,
+      start: { label: string; unit?: 'bytes' | 'items' },
+      item: string,
+      done: number,
+      total?: number,
+    ) {
+      let bar = bars.get(key);
+      if (!bar) {
+        bar = createProgress(ctx, start.label, { unit: start.unit });
+        bars.set(key, bar);
+      }
+      bar.update(item, done, total);
+    },
+    done(key: string) {
+      bars.get(key)?.done();
+      bars.delete(key);
+    },
+    doneAll() {
+      for (const key of [...bars.keys()]) this.done(key);
     },
   };
 }

@@ -1,71 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { DeterminedClient, Experiment, ExperimentEvent, Trial } from '@fmnist/determined-client';
+import type { DeterminedClient, Experiment, ExperimentEvent } from '@fmnist/determined-client';
 import type { Command } from 'commander';
+import { idArgument } from '../args.js';
 import { type CliContext, note, print } from '../context.js';
 import { UsageError } from '../errors.js';
+import { formatValue, printList } from '../output/table.js';
 import { trialRunner, withMaster } from '../registry.js';
 import { formatSearchPlan } from '../search-plan.js';
-
-export const id = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`${name} must be a whole number from 1, got "${v}"`);
-  return n;
-};
-
-function table(c: CliContext, rows: (string | number | null | undefined)[][]): void {
-  const cells = rows.map((r) => r.map((x) => (x === null || x === undefined ? '-' : String(x))));
-  const widths = cells[0]?.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length))) ?? [];
-  for (const r of cells)
-    print(
-      c,
-      r
-        .map((x, i) => x.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    );
-}
-
-/** A list as JSON with --json, else as an aligned table with a header row. */
-export function printList<T>(
-  c: CliContext,
-  json: boolean | undefined,
-  items: T[],
-  header: string[],
-  row: (item: T) => (string | number | null | undefined)[],
-): void {
-  if (json) print(c, JSON.stringify(items));
-  else table(c, [header, ...items.map(row)]);
-}
-
-/** Trials as JSON, or a table with their searcher metric. */
-function printTrials(c: CliContext, json: boolean | undefined, trials: Trial[], metric: string): void {
-  printList(
-    c,
-    json,
-    trials,
-    ['TRIAL', 'STATE', 'STEPS', metric.toUpperCase(), 'RESTARTS', 'CHECKPOINT', 'HYPERPARAMETERS'],
-    (t) => [
-      t.id,
-      t.state,
-      fmt(t.stepsCompleted),
-      fmt(t.searcherMetricValue ?? undefined),
-      t.restarts,
-      t.latestCheckpoint,
-      JSON.stringify(t.hparams),
-    ],
-  );
-}
-
-export const fmt = (v: unknown) =>
-  typeof v === 'number'
-    ? Number.isInteger(v)
-      ? String(v)
-      : v.toFixed(4)
-    : v === undefined
-      ? '-'
-      : JSON.stringify(v);
+import { printTrials } from './trial.js';
 
 /** Prints what an experiment's trials are doing, one line per event. */
 export function experimentEvents(c: CliContext, metric: string) {
@@ -78,7 +21,10 @@ export function experimentEvents(c: CliContext, metric: string) {
         );
         break;
       case 'validation':
-        note(c, `trial ${e.trialId} validated at ${fmt(e.stepsCompleted)}: ${metric} ${fmt(e.metric)}`);
+        note(
+          c,
+          `trial ${e.trialId} validated at ${formatValue(e.stepsCompleted)}: ${metric} ${formatValue(e.metric)}`,
+        );
         break;
       case 'trial-restarting':
         note(c, `trial ${e.trialId} failed; restarting from its last checkpoint (restart ${e.restarts})`);
@@ -135,9 +81,7 @@ function describeExperiment(c: CliContext, e: Experiment): void {
   print(c, `  trials:   ${e.numTrials}; started ${e.startTime}${e.endTime ? `, ended ${e.endTime}` : ''}`);
 }
 
-export function registerExperiments(program: Command, ctx: () => CliContext): void {
-  program.option('--master <url>', 'a Determined master (env DET_MASTER; default: the embedded master)');
-
+export function registerExperiment(program: Command, ctx: () => CliContext): void {
   const experiment = program.command('experiment').description("Experiments, as Determined's det experiment");
   experiment
     .command('create')
@@ -249,7 +193,7 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
 
   experiment
     .command('describe')
-    .argument('<id>', 'experiment id', id('the experiment id'))
+    .argument('<id>', 'experiment id', idArgument('the experiment id'))
     .description('An experiment and its trials')
     .option('--json', 'print as JSON')
     .action(async (expId: number, opts: { json?: boolean }) => {
@@ -271,7 +215,7 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
   ] as const) {
     experiment
       .command(verb)
-      .argument('<id>', 'experiment id', id('the experiment id'))
+      .argument('<id>', 'experiment id', idArgument('the experiment id'))
       .description(what)
       .option('--json', 'print as JSON')
       .action(async (expId: number, opts: { json?: boolean }) => {
@@ -305,53 +249,4 @@ export function registerExperiments(program: Command, ctx: () => CliContext): vo
         );
       });
   }
-
-  // `fmnist trial list` and `fmnist checkpoint list`, also as det spells them: `experiment list-trials`, `list-checkpoints`.
-  const listTrials = (cmd: Command) =>
-    cmd
-      .argument('<experiment>', 'experiment id', id('the experiment id'))
-      .option('--json', 'print as JSON')
-      .action(async (expId: number, opts: { json?: boolean }) => {
-        const c = ctx();
-        await withMaster(program, c, async (m) => {
-          const [exp, trials] = await Promise.all([m.getExperiment(expId), m.listTrials(expId)]);
-          printTrials(c, opts.json, trials, exp.searcherMetric);
-        });
-      });
-  const listCheckpoints = (cmd: Command) =>
-    cmd
-      .argument('<experiment>', 'experiment id', id('the experiment id'))
-      .option('--json', 'print as JSON')
-      .action(async (expId: number, opts: { json?: boolean }) => {
-        const c = ctx();
-        await withMaster(program, c, async (m) => {
-          const list = await m.listCheckpoints({ experimentId: expId });
-          printList(
-            c,
-            opts.json,
-            list,
-            ['UUID', 'TRIAL', 'STEPS', 'STATE', 'SEARCHER METRIC', 'TIME'],
-            (k) => [
-              k.uuid,
-              k.trialId,
-              fmt(k.stepsCompleted ?? undefined),
-              k.state,
-              fmt(k.searcherMetric ?? undefined),
-              k.reportTime,
-            ],
-          );
-        });
-      });
-  listTrials(program.command('trial').description('Trials of an experiment').command('list'));
-  listTrials(
-    experiment
-      .command('list-trials')
-      .description('The trials of an experiment (as det experiment list-trials)'),
-  );
-  listCheckpoints(program.command('checkpoint').description('Checkpoints of an experiment').command('list'));
-  listCheckpoints(
-    experiment
-      .command('list-checkpoints')
-      .description('The checkpoints of an experiment (as det experiment list-checkpoints)'),
-  );
 }

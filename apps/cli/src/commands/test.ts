@@ -2,11 +2,11 @@ import { join, resolve } from 'node:path';
 import type { VersionToTest } from '@fmnist/ci-test';
 import type { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
+import { openDataClient } from '../data-client.js';
 import { UsageError } from '../errors.js';
 import { resolveVersions, versionFacts } from '../registry.js';
-import { openDataClient } from './pfs.js';
 
-export function registerCiTest(program: Command, ctx: () => CliContext): void {
+export function registerTest(program: Command, ctx: () => CliContext): void {
   program
     .command('test')
     .description("The accuracy gate: test a registered model's versions on the test data and write a report")
