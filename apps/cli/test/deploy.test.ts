@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -54,6 +54,50 @@ describe('fmnist deploy', () => {
       ['main', 80],
       ['canary', 20],
     ]);
+  });
+
+  it('takes the namespace from the kubeconfig context when --namespace is absent, and says a canary split needs a router', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fmnist-cli-kubeconfig-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'config');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+        'users: [{name: u, user: {token: t}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u, namespace: ml-serving}}]',
+        'current-context: x',
+      ].join('\n'),
+    );
+    vi.stubEnv('KUBECONFIG', file);
+    const r = await run(
+      'deploy',
+      '--model',
+      'fmnist',
+      '--version',
+      '4',
+      '--canary',
+      '20',
+      '--stable-version',
+      '3',
+      '--dry-run',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}namespace: ml-serving$/m);
+    expect(r.stderr).toContain('only through Istio or Ambassador');
+    const explicit = await run(
+      'deploy',
+      '--model',
+      'fmnist',
+      '--version',
+      '4',
+      '--namespace',
+      'other',
+      '--dry-run',
+    );
+    expect(explicit.stdout).toMatch(/^ {2}namespace: other$/m);
   });
 
   it('refuses a name Kubernetes would refuse, naming the field and the rule', async () => {
