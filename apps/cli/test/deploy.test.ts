@@ -5,6 +5,18 @@ import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { runCli } from './helpers.js';
 
 const run = (...argv: string[]) => runCli(undefined, ...argv);
+const CANARY_DRY_RUN = [
+  'deploy',
+  '--model',
+  'fmnist',
+  '--version',
+  '4',
+  '--canary',
+  '20',
+  '--stable-version',
+  '3',
+  '--dry-run',
+];
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -34,20 +46,7 @@ describe('fmnist deploy', () => {
   });
 
   it('prints a canary manifest as JSON', async () => {
-    const r = await run(
-      'deploy',
-      '--model',
-      'fmnist',
-      '--version',
-      '4',
-      '--canary',
-      '20',
-      '--stable-version',
-      '3',
-      '--dry-run',
-      '-o',
-      'json',
-    );
+    const r = await run(...CANARY_DRY_RUN, '-o', 'json');
     expect(r.code).toBe(0);
     const preds = JSON.parse(r.stdout).spec.predictors as { name: string; traffic: number }[];
     expect(preds.map((p) => [p.name, p.traffic])).toEqual([
@@ -72,18 +71,7 @@ describe('fmnist deploy', () => {
       ].join('\n'),
     );
     vi.stubEnv('KUBECONFIG', file);
-    const r = await run(
-      'deploy',
-      '--model',
-      'fmnist',
-      '--version',
-      '4',
-      '--canary',
-      '20',
-      '--stable-version',
-      '3',
-      '--dry-run',
-    );
+    const r = await run(...CANARY_DRY_RUN);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ {2}namespace: ml-serving$/m);
     expect(r.stderr).toContain('only through Istio or Ambassador');
