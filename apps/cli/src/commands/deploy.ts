@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, parse as parsePath, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DeploymentInfo, DeployProgress } from '@fmnist/deployer';
 import type { Command } from 'commander';
@@ -73,11 +73,16 @@ function deployServer(out: string): void {
   const pm = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager?: string })
     .packageManager;
   const args = ['-y', pm ?? 'pnpm@10', 'deploy', '--filter', SERVE_PACKAGE, '--prod', '--legacy', out];
+  // pnpm 10 also writes the deployed package's bin links under <workspace>/<out as a relative path>;
+  // remove that stray folder unless it was there before.
+  const stray = join(root, relative(parsePath(out).root, out).split(/[\\/]/)[0] ?? '');
+  const strayExisted = existsSync(stray);
   const r = spawnSync(process.platform === 'win32' ? 'npx.cmd' : 'npx', args, {
     cwd: root,
     encoding: 'utf8',
     shell: process.platform === 'win32',
   });
+  if (!strayExisted && stray !== root) rmSync(stray, { recursive: true, force: true });
   if (r.status !== 0) {
     const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-8).join('\n');
     throw new Error(`npx ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${tail}`);
