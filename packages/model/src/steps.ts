@@ -1,6 +1,6 @@
-import { seededPermutation } from './fashion-mnist.js';
 import type { FlatAdam } from './flat-adam.js';
 import { gatherBatch, PIXELS, type Replica, SHARDS, type ShardResult, shardRange } from './replica.js';
+import { seededPermutation } from './shuffle.js';
 
 export interface TrainingData {
   images: Float32Array;
