@@ -132,7 +132,9 @@ export class Classifier {
             data: train,
           })
         : undefined;
-    const runner = pool ? undefined : new StepRunner(this.replica, this.adam, train, batchSize, this.seed);
+    const runner = pool
+      ? undefined
+      : new StepRunner(this.replica, this.adam, train, this.hyperparameters, this.seed);
     // Rates measure training, not the workers' one-off start-up.
     start = performance.now();
     try {
