@@ -17,6 +17,16 @@ const configs: KernelConfig[] = [
   identityConfig,
 ];
 
+/** What each kernel this package puts on the wasm backend runs on, for benchmarks and logs. */
+export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
+  Conv2DBackpropFilter: 'im2col (wasm SIMD) + XNNPACK GEMM',
+  Conv2DBackpropInput: 'XNNPACK convolution of the rotated filter',
+  BatchMatMul: 'transposes (wasm SIMD) + XNNPACK GEMM',
+  MaxPoolGrad: 'wasm SIMD',
+  Sum: 'wasm SIMD, double-precision accumulation',
+  Identity: 'shared storage, no copy',
+};
+
 /**
  * Registers fast training kernels for the 'wasm' backend. Safe to call more than once,
  * before or after the backend is initialised.
