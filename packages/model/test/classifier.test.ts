@@ -53,7 +53,8 @@ describe('training', () => {
     });
     expect(r.validation?.val_accuracy).toBeGreaterThan(0.9);
     expect(c.metadata().backend).toBe('cpu');
-  });
+    // The plain JavaScript cpu backend is slow, the more so on a shared machine.
+  }, 300_000);
 
   it('trains the MLP architecture', async () => {
     await initBackend({ prefer: 'wasm' });

@@ -205,6 +205,23 @@ describe('MaxPoolGrad', () => {
   });
 });
 
+describe('MaxPool', () => {
+  const cases: Array<[Shape4, number, number, Pad]> = [
+    [[64, 26, 26, 32], 2, 2, 'valid'],
+    [[1, 11, 11, 64], 2, 2, 'valid'], // batch 1, odd sizes: the last row and column are dropped
+    [[3, 6, 8, 6], 2, 2, 'valid'], // channels not a multiple of 4
+    [[2, 5, 5, 4], 2, 2, 'same'], // windows leave the image: stock path
+    [[2, 9, 7, 3], 3, 2, 'valid'], // other windows: stock path
+  ];
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', async (_l, [shape, f, s, pad]) => {
+    const x = randArray(
+      shape.reduce((p, d) => p * d, 1),
+      rng(shape[1] * 13 + f),
+    );
+    await compare('MaxPool', { x: [x, shape] }, { filterSize: f, strides: s, pad });
+  });
+});
+
 describe('Sum', () => {
   const cases: Array<[number[], number[], boolean]> = [
     [[64, 26, 26, 32], [0, 1, 2], false],
@@ -288,7 +305,8 @@ describe('default CNN gradients', () => {
     const got = await grads('wasm');
     expect(got.length).toBe(want.length);
     for (let i = 0; i < want.length; i++) expect(relErr(got[i]!, want[i]!)).toBeLessThan(1e-4);
-  });
+    // The plain JavaScript cpu backend is slow, the more so on a shared machine.
+  }, 300_000);
 });
 
 describe('BatchMatMul', () => {

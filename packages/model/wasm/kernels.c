@@ -180,3 +180,28 @@ void max_pool_grad(const float *x, const float *dy, float *dx, int n, int h, int
     }
   }
 }
+
+// Max pooling over non-overlapping, unpadded 2x2 windows of stride 2, four channels at a time.
+EXPORT(max_pool_2x2)
+void max_pool_2x2(const float *x, float *y, int n, int h, int w, int c, int oh, int ow) {
+  int row = w * c;
+  int c4 = c & ~3;
+  for (int b = 0; b < n; b++) {
+    const float *xi = x + b * h * row;
+    for (int yo = 0; yo < oh; yo++) {
+      for (int xo = 0; xo < ow; xo++, y += c) {
+        const float *p00 = xi + 2 * yo * row + 2 * xo * c, *p01 = p00 + c, *p10 = p00 + row, *p11 = p10 + c;
+        for (int ch = 0; ch < c4; ch += 4) {
+          v128_t a = wasm_f32x4_pmax(wasm_v128_load(p00 + ch), wasm_v128_load(p01 + ch));
+          v128_t d = wasm_f32x4_pmax(wasm_v128_load(p10 + ch), wasm_v128_load(p11 + ch));
+          wasm_v128_store(y + ch, wasm_f32x4_pmax(a, d));
+        }
+        for (int ch = c4; ch < c; ch++) {
+          float a = p00[ch] > p01[ch] ? p00[ch] : p01[ch];
+          float d = p10[ch] > p11[ch] ? p10[ch] : p11[ch];
+          y[ch] = a > d ? a : d;
+        }
+      }
+    }
+  }
+}

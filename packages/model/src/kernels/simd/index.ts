@@ -33,6 +33,16 @@ export interface SimdKernels {
     oh: number,
     ow: number,
   ): void;
+  max_pool_2x2(
+    x: number,
+    y: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+  ): void;
   max_pool_grad(
     x: number,
     dy: number,
