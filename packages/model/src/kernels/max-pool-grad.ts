@@ -1,5 +1,6 @@
 import type { KernelConfig, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { backend_util, MaxPoolGrad } from '@tensorflow/tfjs-core';
+import { MaxPoolGrad } from '@tensorflow/tfjs-core';
+import { isTiled2x2, poolInfo } from './pool-info.js';
 import { ptr, simd } from './simd/index.js';
 import { alloc, type WasmBackend } from './wasm-backend.js';
 
@@ -19,23 +20,14 @@ function maxPoolGrad(args: {
     backend,
     attrs,
   } = args;
-  const info = backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = poolInfo(input.shape, attrs);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   const dx = alloc(backend, [...input.shape]);
   const kernels = simd(backend);
   const [x, g, o] = [ptr(backend, input), ptr(backend, dy), ptr(backend, dx)];
-  // 'same' padding can still add a bottom or right row: then windows leave the image.
-  const inside = oh * 2 <= h && ow * 2 <= w;
-  if (top === 0 && left === 0 && fh === 2 && fw === 2 && sh === 2 && sw === 2 && inside) {
+  if (isTiled2x2(info)) {
     kernels.max_pool_grad_2x2(x, g, o, n, h, w, c, oh, ow);
   } else {
     kernels.max_pool_grad(x, g, o, n, h, w, c, oh, ow, fh, fw, sh, sw, top, left);

@@ -1,5 +1,6 @@
 import type { KernelConfig, KernelFunc, MaxPoolAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { backend_util, MaxPool } from '@tensorflow/tfjs-core';
+import { MaxPool } from '@tensorflow/tfjs-core';
+import { isTiled2x2, poolInfo } from './pool-info.js';
 import { ptr, simd } from './simd/index.js';
 import { alloc, kernelFunc, type WasmBackend } from './wasm-backend.js';
 
@@ -14,25 +15,9 @@ function maxPool(args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs:
     attrs,
   } = args;
   if (x.dtype !== 'float32' || x.shape.length !== 4) return kernelFunc(MaxPool)(args as never) as TensorInfo;
-  const info = backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = poolInfo(x.shape, attrs);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
-  const simple =
-    info.filterHeight === 2 &&
-    info.filterWidth === 2 &&
-    info.strideHeight === 2 &&
-    info.strideWidth === 2 &&
-    info.padInfo.top === 0 &&
-    info.padInfo.left === 0 &&
-    oh * 2 <= h &&
-    ow * 2 <= w;
-  if (!simple) return kernelFunc(MaxPool)(args as never) as TensorInfo;
+  if (!isTiled2x2(info)) return kernelFunc(MaxPool)(args as never) as TensorInfo;
   const y = alloc(backend, [n, oh, ow, c]);
   simd(backend).max_pool_2x2(ptr(backend, x), ptr(backend, y), n, h, w, c, oh, ow);
   return y;
