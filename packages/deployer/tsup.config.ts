@@ -1,3 +1,3 @@
 import { build } from '../../tsup.shared';
 
-export default build(['src/index.ts', 'src/local.ts', 'src/kubernetes.ts']);
+export default build(['src/index.ts', 'src/local.ts', 'src/kubernetes/index.ts']);

@@ -1,10 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { runCli } from './helpers.js';
 
 const run = (...argv: string[]) => runCli(undefined, ...argv);
+const CANARY_DRY_RUN = [
+  'deploy',
+  '--model',
+  'fmnist',
+  '--version',
+  '4',
+  '--canary',
+  '20',
+  '--stable-version',
+  '3',
+  '--dry-run',
+];
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -34,26 +46,46 @@ describe('fmnist deploy', () => {
   });
 
   it('prints a canary manifest as JSON', async () => {
-    const r = await run(
-      'deploy',
-      '--model',
-      'fmnist',
-      '--version',
-      '4',
-      '--canary',
-      '20',
-      '--stable-version',
-      '3',
-      '--dry-run',
-      '-o',
-      'json',
-    );
+    const r = await run(...CANARY_DRY_RUN, '-o', 'json');
     expect(r.code).toBe(0);
     const preds = JSON.parse(r.stdout).spec.predictors as { name: string; traffic: number }[];
     expect(preds.map((p) => [p.name, p.traffic])).toEqual([
       ['main', 80],
       ['canary', 20],
     ]);
+  });
+
+  it('takes the namespace from the kubeconfig context when --namespace is absent, and says a canary split needs a router', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fmnist-cli-kubeconfig-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'config');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+        'users: [{name: u, user: {token: t}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u, namespace: ml-serving}}]',
+        'current-context: x',
+      ].join('\n'),
+    );
+    vi.stubEnv('KUBECONFIG', file);
+    const r = await run(...CANARY_DRY_RUN);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}namespace: ml-serving$/m);
+    expect(r.stderr).toContain('only through Istio or Ambassador');
+    const explicit = await run(
+      'deploy',
+      '--model',
+      'fmnist',
+      '--version',
+      '4',
+      '--namespace',
+      'other',
+      '--dry-run',
+    );
+    expect(explicit.stdout).toMatch(/^ {2}namespace: other$/m);
   });
 
   it('refuses a name Kubernetes would refuse, naming the field and the rule', async () => {

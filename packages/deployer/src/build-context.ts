@@ -3,15 +3,28 @@ import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { DeployError } from './errors.js';
 import { exists, listFiles, sha256File, writeFileAtomic } from './internal/fs.js';
-import { HEALTH_PATH, MODEL_HTTP_PORT } from './manifest.js';
+import { HEALTH_PATH, METRICS_PORT, MODEL_HTTP_PORT } from './manifest.js';
 
 /** A pinned base image: the tag names an exact Node release on a fixed Debian. */
 export const DEFAULT_BASE_IMAGE = 'node:20.19-bookworm-slim';
+/**
+ * The image's user as numbers: the official node images create `node` as uid 1000, gid 1000. A pod with
+ * `runAsNonRoot: true` refuses an image whose USER is a name ("image has non-numeric user, cannot verify
+ * user is non-root", kubelet `pkg/kubelet/kuberuntime/security_context_others.go`).
+ */
+export const IMAGE_USER = '1000:1000';
+/** The server's entry point inside `server/`: the bin of the serving package. */
+export const DEFAULT_SERVER_BIN = 'dist/bin.js';
 const APP_DIR = '/app';
 
 export interface BuildContextOptions {
-  /** Files or folders of the built server, copied into the context's `server/` folder at `to`. */
-  serverFiles: { from: string; to: string }[];
+  /**
+   * A self-contained server folder, copied whole into `server/` with its node_modules (symlinks kept as
+   * they are), e.g. what `pnpm deploy --prod` writes. The image then installs nothing.
+   */
+  serverDir?: string;
+  /** Or: files or folders of the built server, copied into `server/` at `to`; the image installs deps. */
+  serverFiles?: { from: string; to: string }[];
   /** The model version's artifacts; copied into `model/`. */
   modelDir: string;
   /** The context folder to create. */
@@ -20,8 +33,8 @@ export interface BuildContextOptions {
   overwrite?: boolean;
   baseImage?: string;
   /**
-   * The container's command (exec form). Default: `node /app/server/dist/bin.js serve --model-dir /app/model
-   * --port 9000 --host 0.0.0.0`.
+   * The container's command (exec form). Default: `node /app/server/dist/bin.js --model-dir /app/model
+   * --port 9000 --host 0.0.0.0`, the serving package's own bin.
    */
   command?: string[];
   /** Recorded in manifest.json and as image labels. */
@@ -47,8 +60,7 @@ export interface BuildContextManifest {
 function defaultCommand(): string[] {
   return [
     'node',
-    `${APP_DIR}/server/dist/bin.js`,
-    'serve',
+    `${APP_DIR}/server/${DEFAULT_SERVER_BIN}`,
     '--model-dir',
     `${APP_DIR}/model`,
     '--port',
@@ -84,17 +96,24 @@ function dockerfile(o: {
     `COPY server/ ${APP_DIR}/server/`,
     ...install,
     `COPY model/ ${APP_DIR}/model/`,
-    'USER node',
-    `EXPOSE ${MODEL_HTTP_PORT}`,
+    `USER ${IMAGE_USER}`,
+    `EXPOSE ${MODEL_HTTP_PORT} ${METRICS_PORT}`,
     `HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["node", "-e", ${JSON.stringify(healthcheck)}]`,
     `CMD ${JSON.stringify(o.command)}`,
     '',
   ].join('\n');
 }
 
-const DOCKERIGNORE = ['**/node_modules', '**/*.log', '**/.DS_Store', '**/.git', 'manifest.json', ''].join(
-  '\n',
-);
+function dockerignore(shipsNodeModules: boolean): string {
+  return [
+    ...(shipsNodeModules ? [] : ['**/node_modules']),
+    '**/*.log',
+    '**/.DS_Store',
+    '**/.git',
+    'manifest.json',
+    '',
+  ].join('\n');
+}
 
 function checkTarget(to: string): string {
   const n = normalize(to).replace(/\\/g, '/').replace(/\/+$/, '');
@@ -122,10 +141,22 @@ export async function writeBuildContext(opts: BuildContextOptions): Promise<Buil
   if ((await listFiles(modelDir)).length === 0) {
     throw new DeployError('MODEL_DIR_MISSING', `model folder ${modelDir} holds no files`);
   }
-  if (opts.serverFiles.length === 0) {
-    throw new DeployError('INVALID_OPTION', 'serverFiles is empty: pass the built server to copy');
+  const serverFiles = opts.serverFiles ?? [];
+  if (opts.serverDir !== undefined && serverFiles.length > 0) {
+    throw new DeployError('INVALID_OPTION', 'pass serverDir or serverFiles, not both');
   }
-  const targets = opts.serverFiles.map((f) => ({ from: resolve(f.from), to: checkTarget(f.to) }));
+  if (opts.serverDir !== undefined) {
+    const dir = resolve(opts.serverDir);
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
+      throw new DeployError(
+        'INVALID_OPTION',
+        `server folder ${dir} does not exist (build and deploy the server first)`,
+      );
+    }
+  } else if (serverFiles.length === 0) {
+    throw new DeployError('INVALID_OPTION', 'no server to copy: pass serverDir or serverFiles');
+  }
+  const targets = serverFiles.map((f) => ({ from: resolve(f.from), to: checkTarget(f.to) }));
   for (const f of targets) {
     if (!(await exists(f.from))) {
       throw new DeployError(
@@ -143,23 +174,30 @@ export async function writeBuildContext(opts: BuildContextOptions): Promise<Buil
   const tmp = join(parent, `.${basename(out)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await mkdir(join(tmp, 'server'), { recursive: true });
+    if (opts.serverDir !== undefined) {
+      // verbatimSymlinks: pnpm's node_modules links are relative and must stay so inside the image.
+      await cp(resolve(opts.serverDir), join(tmp, 'server'), { recursive: true, verbatimSymlinks: true });
+    }
     for (const f of targets) {
       await cp(f.from, join(tmp, 'server', f.to), { recursive: true, errorOnExist: false });
     }
     await cp(modelDir, join(tmp, 'model'), { recursive: true });
     const serverList = await listFiles(join(tmp, 'server'));
-    const installDeps = serverList.includes('package-lock.json')
-      ? 'ci'
-      : serverList.includes('package.json')
-        ? 'install'
-        : 'none';
+    const shipsNodeModules = await exists(join(tmp, 'server', 'node_modules'));
+    const installDeps = shipsNodeModules
+      ? 'none'
+      : serverList.includes('package-lock.json')
+        ? 'ci'
+        : serverList.includes('package.json')
+          ? 'install'
+          : 'none';
     const baseImage = opts.baseImage ?? DEFAULT_BASE_IMAGE;
     const command = opts.command ?? defaultCommand();
     await writeFileAtomic(
       join(tmp, 'Dockerfile'),
       dockerfile({ baseImage, command, installDeps, ...(opts.model ? { model: opts.model } : {}) }),
     );
-    await writeFileAtomic(join(tmp, '.dockerignore'), DOCKERIGNORE);
+    await writeFileAtomic(join(tmp, '.dockerignore'), dockerignore(shipsNodeModules));
     const files: BuildContextFile[] = [];
     for (const path of await listFiles(tmp)) {
       const full = join(tmp, path);

@@ -3,7 +3,7 @@ import {
   createKubernetesDeployer,
   type KubernetesDeployer,
   type KubernetesDeployerOptions,
-} from './kubernetes.js';
+} from './kubernetes/index.js';
 import { createLocalDeployer, type LocalDeployer, type LocalDeployerOptions } from './local.js';
 
 export type DeployerOptions =

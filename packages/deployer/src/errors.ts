@@ -14,6 +14,7 @@ export type DeployErrorCode =
   | 'NO_PREVIOUS_VERSION'
   | 'DEPLOY_FAILED'
   | 'TIMEOUT'
+  | 'TERMINATING'
   | 'PORT_IN_USE'
   | 'HEALTH_CHECK_FAILED'
   | 'BUSY'

@@ -8,6 +8,16 @@ export const SELDON_PLURAL = 'seldondeployments';
 /** The port Seldon Core expects a model container to serve HTTP on. */
 export const MODEL_HTTP_PORT = 9000;
 export const HEALTH_PATH = '/health/ping';
+/**
+ * Where Seldon Core scrapes a model container's metrics: the operator looks for a container port named
+ * `metrics` and passes its number and the path to the container as PREDICTIVE_UNIT_METRICS_SERVICE_PORT
+ * and PREDICTIVE_UNIT_METRICS_ENDPOINT (operator `controllers/seldondeployment_controller.go`,
+ * constants.DefaultMetricsPortName; the wrapper's defaults are 6000 and /prometheus).
+ */
+export const METRICS_PORT = 6000;
+export const METRICS_PATH = '/prometheus';
+/** The label the Seldon operator puts on every Deployment and Pod it makes for a SeldonDeployment. */
+export const SELDON_ID_LABEL = 'seldon-deployment-id';
 
 export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
@@ -119,7 +129,10 @@ function predictor(
               name: o.model,
               image: o.image,
               imagePullPolicy: 'IfNotPresent',
-              ports: [{ name: 'http', containerPort: MODEL_HTTP_PORT, protocol: 'TCP' }],
+              ports: [
+                { name: 'http', containerPort: MODEL_HTTP_PORT, protocol: 'TCP' },
+                { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+              ],
               readinessProbe: probe(5, 5),
               livenessProbe: probe(30, 10),
               resources,

@@ -91,7 +91,11 @@ export interface DeploymentInfo {
   /** Where clients reach it (local: the stable proxy address). */
   url?: string;
   namespace?: string;
-  canary?: { version: number; percent: number };
+  /**
+   * Kubernetes: the canary predictor and its share. `trafficSplit` says what applies that share: Istio or
+   * Ambassador; `none` means both versions run but Seldon Core does not split traffic between them.
+   */
+  canary?: { version: number; percent: number; trafficSplit?: 'istio' | 'ambassador' | 'none' };
   /** The version a rollback would return to. */
   previousVersion?: number;
   started?: string;

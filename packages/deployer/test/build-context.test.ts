@@ -5,7 +5,9 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,15 +70,24 @@ test('the context holds the server, the model, a Dockerfile and a manifest of sh
 
   const dockerfile = readFileSync(join(out, 'Dockerfile'), 'utf8');
   expect(dockerfile).toMatch(/^FROM node:20\.19-bookworm-slim$/m);
-  expect(dockerfile).toMatch(/^USER node$/m);
-  expect(dockerfile).toMatch(/^EXPOSE 9000$/m);
+  expect(dockerfile).toMatch(/^USER 1000:1000$/m);
+  expect(dockerfile).toMatch(/^EXPOSE 9000 6000$/m);
   expect(dockerfile).toMatch(/^HEALTHCHECK .*127\.0\.0\.1:9000\/health\/ping/m);
   expect(dockerfile).toContain('RUN cd /app/server && npm install --omit=dev');
   const cmd = JSON.parse(/^CMD (.*)$/m.exec(dockerfile)![1]!) as string[];
   expect(cmd).toEqual(manifest.command);
-  expect(cmd).toEqual(expect.arrayContaining(['--model-dir', '/app/model', '--port', '9000', '0.0.0.0']));
+  expect(cmd).toEqual([
+    'node',
+    '/app/server/dist/bin.js',
+    '--model-dir',
+    '/app/model',
+    '--port',
+    '9000',
+    '--host',
+    '0.0.0.0',
+  ]);
   // The user switch comes after every COPY and RUN, so nothing runs as root at serve time.
-  expect(dockerfile.lastIndexOf('USER node')).toBeGreaterThan(dockerfile.lastIndexOf('COPY'));
+  expect(dockerfile.lastIndexOf('USER 1000:1000')).toBeGreaterThan(dockerfile.lastIndexOf('COPY'));
   expect(readFileSync(join(out, '.dockerignore'), 'utf8')).toContain('**/node_modules');
   // Nothing but the finished context is left next to it.
   expect(readdirSync(f.root).sort()).toEqual(['cli', 'ctx', 'model', 'server-package.json']);
@@ -134,4 +145,46 @@ test('bad inputs are refused before anything is written', async () => {
     message: expect.stringContaining('build the server first'),
   });
   expect(existsSync(out)).toBe(false);
+});
+
+test('a deployed server folder ships with its node_modules: links kept relative, nothing installed in the image', async () => {
+  const f = fixture();
+  const deployed = join(f.root, 'deployed');
+  const real = join(deployed, 'node_modules', '.pnpm', 'express@5.0.0', 'node_modules', 'express');
+  mkdirSync(real, { recursive: true });
+  writeFileSync(join(real, 'index.js'), 'module.exports = 1;\n');
+  mkdirSync(join(deployed, 'dist'));
+  writeFileSync(join(deployed, 'dist', 'bin.js'), 'import "express";\n');
+  writeFileSync(
+    join(deployed, 'package.json'),
+    '{"name":"@fmnist/serve","bin":{"fmnist-serve":"dist/bin.js"}}',
+  );
+  symlinkSync('.pnpm/express@5.0.0/node_modules/express', join(deployed, 'node_modules', 'express'));
+
+  const out = join(f.root, 'ctx');
+  const manifest = await writeBuildContext({ serverDir: deployed, modelDir: f.modelDir, out });
+  expect(readlinkSync(join(out, 'server', 'node_modules', 'express'))).toBe(
+    '.pnpm/express@5.0.0/node_modules/express',
+  );
+  expect(readFileSync(join(out, 'server', 'node_modules', 'express', 'index.js'), 'utf8')).toContain(
+    'module.exports',
+  );
+  expect(manifest.files.map((x) => x.path)).toContain(
+    'server/node_modules/.pnpm/express@5.0.0/node_modules/express/index.js',
+  );
+  const dockerfile = readFileSync(join(out, 'Dockerfile'), 'utf8');
+  expect(dockerfile).not.toContain('npm ');
+  expect(readFileSync(join(out, '.dockerignore'), 'utf8')).not.toContain('node_modules');
+
+  await expect(
+    writeBuildContext({
+      serverDir: deployed,
+      serverFiles: f.serverFiles,
+      modelDir: f.modelDir,
+      out: join(f.root, 'x'),
+    }),
+  ).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('not both') });
+  await expect(
+    writeBuildContext({ serverDir: join(f.root, 'nope'), modelDir: f.modelDir, out: join(f.root, 'y') }),
+  ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
 });

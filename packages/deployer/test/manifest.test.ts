@@ -60,7 +60,12 @@ describe('seldonDeployment', () => {
     expect(p!.graph.name).toBe(c.name);
     expect(p!.graph).toMatchObject({ type: 'MODEL', endpoint: { type: 'REST', httpPort: 9000 } });
     expect(c.image).toBe('fmnist/fmnist:v4');
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 9000, protocol: 'TCP' }]);
+    // The operator finds the metrics port by its name and tells the container with
+    // PREDICTIVE_UNIT_METRICS_SERVICE_PORT / PREDICTIVE_UNIT_METRICS_ENDPOINT.
+    expect(c.ports).toEqual([
+      { name: 'http', containerPort: 9000, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 6000, protocol: 'TCP' },
+    ]);
     expect(c.readinessProbe.httpGet).toMatchObject({ path: '/health/ping', port: 'http' });
     expect(c.livenessProbe.httpGet).toMatchObject({ path: '/health/ping', port: 'http' });
     expect(p!.componentSpecs[0]!.metadata.labels['fmnist.dev/model-version']).toBe('4');

@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { buildModel, INPUT_SHAPE, NUM_CLASSES } from './architecture.js';
 import { currentBackend, initBackend } from './backend.js';
-import { CLASS_NAMES, DEFAULT_NORMALIZATION, type ImageSet, type Normalization } from './dataset.js';
+import { DEFAULT_NORMALIZATION, type ImageSet, type Normalization } from './dataset.js';
 import { ModelError } from './errors.js';
+import { CLASS_NAMES } from './fashion-mnist/classes.js';
 import { FlatAdam } from './flat-adam.js';
 import { type Hyperparameters, resolveHyperparameters } from './hyperparameters.js';
 import { WorkerPool } from './parallel.js';
@@ -131,7 +132,9 @@ export class Classifier {
             data: train,
           })
         : undefined;
-    const runner = pool ? undefined : new StepRunner(this.replica, this.adam, train, batchSize, this.seed);
+    const runner = pool
+      ? undefined
+      : new StepRunner(this.replica, this.adam, train, this.hyperparameters, this.seed);
     // Rates measure training, not the workers' one-off start-up.
     start = performance.now();
     try {

@@ -2,7 +2,6 @@
 
 export type { ImageSet, Normalization } from './dataset.js';
 export {
-  CLASS_NAMES,
   DEFAULT_NORMALIZATION,
   loadImageSet,
   normalizePixels,
@@ -18,8 +17,9 @@ export type {
   NpmPackageSourceOptions,
   SourceContext,
   SplitSummary,
-} from './fashion-mnist.js';
+} from './fashion-mnist/index.js';
 export {
+  CLASS_NAMES,
   FASHION_MNIST_FILES,
   fetchFashionMnist,
   hashFile,
@@ -27,7 +27,7 @@ export {
   npmPackageSource,
   OFFICIAL_MD5,
   officialSource,
-  seededPermutation,
-} from './fashion-mnist.js';
+} from './fashion-mnist/index.js';
 export type { IdxArray, IdxData, IdxDType } from './idx.js';
 export { encodeIdx, IDX_TYPES, isGzip, parseIdx, readIdx, writeIdx } from './idx.js';
+export { seededPermutation } from './shuffle.js';

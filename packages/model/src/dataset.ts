@@ -1,20 +1,6 @@
 import { IdxError } from './errors.js';
 import { type IdxArray, readIdx } from './idx.js';
 
-/** Label order of Fashion-MNIST. */
-export const CLASS_NAMES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-] as const;
-
 /** How raw pixels become model input; saved with every model so serving applies the same. */
 export interface Normalization {
   /** input = pixel * scale + offset, for pixel in 0..255 */

@@ -26,10 +26,10 @@ export class FlatAdam {
     this.v = new Float32Array(size);
   }
 
-  /** Updates `weights` in place from `grads`. */
-  apply(weights: Float32Array, grads: Float32Array): void {
+  /** Updates `weights` in place from `grads`, at the given learning rate (default: the initial one). */
+  apply(weights: Float32Array, grads: Float32Array, lr = this.learningRate): void {
     this.iterations++;
-    const { beta1: b1, beta2: b2, learningRate: lr, epsilon: eps, m, v } = this;
+    const { beta1: b1, beta2: b2, epsilon: eps, m, v } = this;
     const c1 = 1 / (1 - b1 ** this.iterations);
     const c2 = 1 / (1 - b2 ** this.iterations);
     for (let j = 0; j < weights.length; j++) {

@@ -10,7 +10,16 @@ export interface Hyperparameters {
   dense1: number;
   /** Dropout rate after the hidden dense layer (cnn only). */
   dropout: number;
+  /** Adam's learning rate in the first epoch. */
   learning_rate: number;
+  /** The learning rate is multiplied by this at every epoch boundary (1: constant). */
+  lr_decay: number;
+  /** Share of each one-hot target spread evenly over all classes (0: plain cross-entropy). */
+  label_smoothing: number;
+  /** Training images are shifted by up to this many pixels each way, at random per image (0: off). */
+  augment_shift: number;
+  /** Training images are mirrored left-right at random, half of the time (never upside down). */
+  augment_flip: boolean;
   global_batch_size: number;
 }
 
@@ -21,6 +30,10 @@ export const DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = {
   dense1: 128,
   dropout: 0.25,
   learning_rate: 1e-3,
+  lr_decay: 1,
+  label_smoothing: 0,
+  augment_shift: 0,
+  augment_flip: false,
   global_batch_size: 64,
 };
 
@@ -36,6 +49,14 @@ const CHECKS: Record<keyof Hyperparameters, Check> = {
     typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number from 0 up to (not including) 1',
   learning_rate: (v) =>
     typeof v === 'number' && v > 0 && Number.isFinite(v) ? undefined : 'a positive number',
+  lr_decay: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'a number above 0, up to 1'),
+  label_smoothing: (v) =>
+    typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number from 0 up to (not including) 1',
+  augment_shift: (v) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 8
+      ? undefined
+      : 'a whole number of pixels, 0 to 8',
+  augment_flip: (v) => (typeof v === 'boolean' ? undefined : 'true or false'),
   global_batch_size: positiveInt,
 };
 

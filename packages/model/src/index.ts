@@ -7,6 +7,7 @@ export * from './data.js';
 export { ModelError } from './errors.js';
 export type { Hyperparameters } from './hyperparameters.js';
 export { DEFAULT_HYPERPARAMETERS, resolveHyperparameters } from './hyperparameters.js';
+export { WASM_TRAINING_KERNELS } from './kernels/index.js';
 export type { SaveOptions } from './persist.js';
 export { loadClassifier, MODEL_FILES, readModelMetadata, saveClassifier } from './persist.js';
 export type {

@@ -51,13 +51,15 @@ export class Replica {
 
   /**
    * Adds to `grads` the gradient of (sum of the shard's losses) / batchSize, so that shard gradients
-   * add up to the batch's mean-loss gradient.
+   * add up to the batch's mean-loss gradient. With label smoothing the targets are
+   * (1 - s) · one-hot + s / classes.
    */
   accumulateShard(
     x: Float32Array,
     labels: ArrayLike<number>,
     batchSize: number,
     dropoutStream: number,
+    labelSmoothing: number,
     grads: Float32Array,
   ): ShardResult {
     const n = labels.length;
@@ -65,7 +67,11 @@ export class Replica {
     setDropoutStream(this.model, dropoutStream);
     return tf.tidy(() => {
       const xs = tf.tensor4d(x, [n, ...INPUT_SHAPE]);
-      const ys = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), NUM_CLASSES);
+      const oneHot = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), NUM_CLASSES);
+      const ys =
+        labelSmoothing > 0
+          ? tf.add(tf.mul(tf.cast(oneHot, 'float32'), 1 - labelSmoothing), labelSmoothing / NUM_CLASSES)
+          : oneHot;
       let predicted: tf.Tensor | undefined;
       let lossSum: tf.Tensor | undefined;
       const { grads: g } = tf.variableGrads(() => {

@@ -1,6 +1,8 @@
-import { seededPermutation } from './fashion-mnist.js';
+import { augmentBatch } from './augment.js';
 import type { FlatAdam } from './flat-adam.js';
+import type { Hyperparameters } from './hyperparameters.js';
 import { gatherBatch, PIXELS, type Replica, SHARDS, type ShardResult, shardRange } from './replica.js';
+import { seededPermutation } from './shuffle.js';
 
 export interface TrainingData {
   images: Float32Array;
@@ -22,18 +24,22 @@ export class StepRunner {
   private readonly x: Float32Array;
   private readonly y: Uint8Array;
   private readonly grads: Float32Array;
+  private readonly scratch = new Float32Array(PIXELS);
+  readonly batchSize: number;
   readonly perEpoch: number;
 
   constructor(
     readonly replica: Replica,
     readonly adam: FlatAdam,
     readonly data: TrainingData,
-    readonly batchSize: number,
+    readonly hp: Hyperparameters,
     readonly seed: number,
     /** The shards this thread computes: all of them, or one per worker. */
     readonly shards: number[] = Array.from({ length: SHARDS }, (_, i) => i),
     readonly exchange?: Exchange,
   ) {
+    const batchSize = hp.global_batch_size;
+    this.batchSize = batchSize;
     this.x = new Float32Array(batchSize * PIXELS);
     this.y = new Uint8Array(batchSize);
     this.grads = new Float32Array(replica.size);
@@ -50,6 +56,8 @@ export class StepRunner {
     const from = (b % this.perEpoch) * this.batchSize;
     const n = Math.min(this.batchSize, this.data.count - from);
     gatherBatch(this.data.images, this.data.labels, this.order!, from, n, this.x, this.y);
+    const { augment_shift: shift, augment_flip: flip } = this.hp;
+    augmentBatch(this.x, n, { shift, flip }, this.seed, b, this.scratch);
     this.grads.fill(0);
     let stats: ShardResult = { lossSum: 0, hits: 0 };
     for (const s of this.shards) {
@@ -59,13 +67,19 @@ export class StepRunner {
         this.y.subarray(lo, hi),
         n,
         b * SHARDS + s,
+        this.hp.label_smoothing,
         this.grads,
       );
       stats = { lossSum: stats.lossSum + r.lossSum, hits: stats.hits + r.hits };
     }
     if (this.exchange) stats = this.exchange(this.grads, stats);
-    this.adam.apply(this.replica.weights, this.grads);
+    this.adam.apply(this.replica.weights, this.grads, this.learningRate(epoch));
     this.replica.writeWeights();
     return { ...stats, n };
+  }
+
+  /** The learning rate of an epoch: the initial one, decayed at every epoch boundary. */
+  learningRate(epoch: number): number {
+    return this.hp.learning_rate * this.hp.lr_decay ** epoch;
   }
 }

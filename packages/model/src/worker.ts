@@ -36,7 +36,7 @@ try {
     replica,
     adam,
     { images: new Float32Array(init.images), labels: new Uint8Array(init.labels), count: init.count },
-    init.batchSize,
+    init.hyperparameters,
     init.seed,
     [rank],
     (grads, mine) => {

@@ -53,7 +53,8 @@ describe('training', () => {
     });
     expect(r.validation?.val_accuracy).toBeGreaterThan(0.9);
     expect(c.metadata().backend).toBe('cpu');
-  });
+    // The plain JavaScript cpu backend is slow, the more so on a shared machine.
+  }, 300_000);
 
   it('trains the MLP architecture', async () => {
     await initBackend({ prefer: 'wasm' });
@@ -81,11 +82,17 @@ describe('training', () => {
     expect(await run(2)).not.toEqual(a);
   });
 
-  it('gives bit-identical weights with two workers and with one', async () => {
+  it.each([
+    ['the plain recipe', {}],
+    [
+      'augmentation, label smoothing and a decaying learning rate',
+      { augment_shift: 2, augment_flip: true, label_smoothing: 0.1, lr_decay: 0.5 },
+    ],
+  ])('gives bit-identical weights with two workers and with one: %s', async (_name, recipe) => {
     await initBackend({ prefer: 'wasm' });
     const data = bandsDataset(150);
     const run = async (workers: number) => {
-      const c = await createClassifier({ hyperparameters: SMALL_CNN, seed: 4 });
+      const c = await createClassifier({ hyperparameters: { ...SMALL_CNN, ...recipe }, seed: 4 });
       // 150 images in batches of 32: the last batch of each epoch is short and splits unevenly.
       const r = await c.train({ train: data, length: { batches: 7 }, workers });
       expect(r.workers).toBe(workers);
@@ -262,7 +269,7 @@ describe('hyperparameters', () => {
 
   it('lists the known names when given an unknown one', () => {
     expect(() => resolveHyperparameters({ dropout_rate: 0.3 })).toThrow(
-      /unknown hyperparameter "dropout_rate"; known: architecture, filters1, filters2, dense1, dropout, learning_rate, global_batch_size/,
+      /unknown hyperparameter "dropout_rate"; known: architecture, filters1, filters2, dense1, dropout, learning_rate, lr_decay, label_smoothing, augment_shift, augment_flip, global_batch_size/,
     );
   });
 
@@ -272,6 +279,18 @@ describe('hyperparameters', () => {
     );
     expect(() => resolveHyperparameters({ dropout: 1 })).toThrow(/dropout must be a number from 0/);
     expect(() => resolveHyperparameters({ architecture: 'resnet' })).toThrow(/"cnn" or "mlp"/);
+    expect(() => resolveHyperparameters({ lr_decay: 1.5 })).toThrow(
+      /lr_decay must be a number above 0, up to 1/,
+    );
+    expect(() => resolveHyperparameters({ augment_shift: 1.5 })).toThrow(
+      /augment_shift must be a whole number/,
+    );
+    expect(() => resolveHyperparameters({ augment_flip: 'yes' })).toThrow(
+      /augment_flip must be true or false/,
+    );
+    expect(() => resolveHyperparameters({ label_smoothing: 1 })).toThrow(
+      /label_smoothing must be a number from 0/,
+    );
   });
 });
 

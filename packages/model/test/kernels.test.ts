@@ -173,6 +173,12 @@ describe('MaxPoolGrad', () => {
     [[64, 11, 11, 64], 2, 2, 'valid'],
     [[2, 9, 7, 3], 3, 2, 'same'],
     [[1, 8, 8, 5], 3, 1, 'valid'],
+    // The SIMD 2x2 path: batch 1, odd sizes (uncovered last row and column), channels not a multiple of 4.
+    [[1, 5, 7, 6], 2, 2, 'valid'],
+    [[3, 4, 6, 1], 2, 2, 'valid'],
+    // 'same' pads only bottom and right here: windows that leave the image take the general path.
+    [[2, 5, 5, 4], 2, 2, 'same'],
+    [[1, 6, 6, 8], 2, 1, 'valid'],
   ];
   it.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', async (_l, [shape, f, s, pad]) => {
     const r = rng(shape[1] * 7 + f);
@@ -199,12 +205,32 @@ describe('MaxPoolGrad', () => {
   });
 });
 
+describe('MaxPool', () => {
+  const cases: Array<[Shape4, number, number, Pad]> = [
+    [[64, 26, 26, 32], 2, 2, 'valid'],
+    [[1, 11, 11, 64], 2, 2, 'valid'], // batch 1, odd sizes: the last row and column are dropped
+    [[3, 6, 8, 6], 2, 2, 'valid'], // channels not a multiple of 4
+    [[2, 5, 5, 4], 2, 2, 'same'], // windows leave the image: stock path
+    [[2, 9, 7, 3], 3, 2, 'valid'], // other windows: stock path
+  ];
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', async (_l, [shape, f, s, pad]) => {
+    const x = randArray(
+      shape.reduce((p, d) => p * d, 1),
+      rng(shape[1] * 13 + f),
+    );
+    await compare('MaxPool', { x: [x, shape] }, { filterSize: f, strides: s, pad });
+  });
+});
+
 describe('Sum', () => {
   const cases: Array<[number[], number[], boolean]> = [
     [[64, 26, 26, 32], [0, 1, 2], false],
     [[64, 128], [0], true],
     [[5, 7, 3], [1], false], // not leading: stock path
     [[17, 3], [0, 1], false],
+    [[9, 5], [0], false], // columns not a multiple of 4
+    [[1, 6], [0], true], // batch 1
+    [[2, 3, 3, 7], [0, 1, 2], true],
   ];
   it.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', async (_l, [shape, axis, keepDims]) => {
     const x = randArray(
@@ -279,7 +305,8 @@ describe('default CNN gradients', () => {
     const got = await grads('wasm');
     expect(got.length).toBe(want.length);
     for (let i = 0; i < want.length; i++) expect(relErr(got[i]!, want[i]!)).toBeLessThan(1e-4);
-  });
+    // The plain JavaScript cpu backend is slow, the more so on a shared machine.
+  }, 300_000);
 });
 
 describe('BatchMatMul', () => {

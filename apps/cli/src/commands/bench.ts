@@ -102,7 +102,7 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
     .option('--json', 'print one JSON line')
     .action(async (opts: { images: number; json?: boolean }) => {
       const c = ctx();
-      const { createClassifier, initBackend } = await loadModelPackage();
+      const { createClassifier, initBackend, WASM_TRAINING_KERNELS } = await loadModelPackage();
       const backend = await initBackend();
       const ds = await fetchDataset(c);
       const train = await loadImageSet(ds.files.trainImages, ds.files.trainLabels);
@@ -118,12 +118,15 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
         batchSize,
         images: r.images,
         workers: r.workers,
+        kernels: backend.name === 'wasm' ? WASM_TRAINING_KERNELS : {},
+        // Resident set of the whole process, worker threads and both wasm heaps included.
+        peakMemoryMB: Math.round(process.resourceUsage().maxRSS / 1024),
       };
       if (opts.json) print(c, JSON.stringify(result));
       else
         print(
           c,
-          `trained ${r.images} images at ${result.imagesPerSecond} images/s on ${backend.name} (batch ${batchSize})`,
+          `trained ${r.images} images at ${result.imagesPerSecond} images/s on ${backend.name} (batch ${batchSize}, ${r.workers} workers, peak memory ${result.peakMemoryMB} MB)`,
         );
       classifier.dispose();
     });

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, parse as parsePath, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DeploymentInfo, DeployProgress } from '@fmnist/deployer';
 import type { Command } from 'commander';
@@ -22,13 +23,70 @@ function cliRoot(): string {
   return dir;
 }
 
-/** The command that serves one model folder: this CLI's own `serve`. */
+/** The serving app: its bin serves one model folder (`--model-dir DIR --port N --host H`). */
+const SERVE_PACKAGE = '@fmnist/serve';
+/** The serving app's bin inside its package: what local deploys run, and what the image's CMD runs. */
+export const SERVE_BIN = 'dist/bin.js';
+
+function servePackageDir(): string {
+  return realpathSync(join(cliRoot(), 'node_modules', ...SERVE_PACKAGE.split('/')));
+}
+
+/**
+ * The command that serves one model folder: apps/serve's own bin. Until that bin is built this falls
+ * back to the CLI's `serve`, which takes the same flags.
+ */
 export function localServeCommand(modelDir: string) {
-  const bin = join(cliRoot(), 'dist', 'bin.js');
+  const serveBin = join(servePackageDir(), SERVE_BIN);
+  const [bin, ...sub] = existsSync(serveBin) ? [serveBin] : [join(cliRoot(), 'dist', 'bin.js'), 'serve'];
   return {
     command: process.execPath,
-    args: (port: number) => [bin, 'serve', '--model-dir', modelDir, '--port', String(port)],
+    args: (port: number) => [bin!, ...sub, '--model-dir', modelDir, '--port', String(port)],
   };
+}
+
+/** The pnpm workspace the CLI runs from (the folder holding pnpm-workspace.yaml), if any. */
+function workspaceRoot(): string | undefined {
+  for (let dir = cliRoot(); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The serving app as a self-contained folder: `pnpm deploy --filter @fmnist/serve --prod` copies its dist
+ * and its production dependencies only, so the image carries no Kubernetes client, gRPC or SQLite.
+ * `--legacy`: this workspace does not inject its packages, which pnpm 10's default deploy requires.
+ */
+function deployServer(out: string): void {
+  const root = workspaceRoot();
+  if (!root) {
+    throw new UsageError(
+      'deploy build-context runs from the fmnist source tree (it packs apps/serve with pnpm)',
+    );
+  }
+  if (!existsSync(join(servePackageDir(), 'dist'))) {
+    throw new UsageError(
+      `${SERVE_PACKAGE} is not built: run "npx turbo run build --filter=${SERVE_PACKAGE}..." first`,
+    );
+  }
+  const pm = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager?: string })
+    .packageManager;
+  const args = ['-y', pm ?? 'pnpm@10', 'deploy', '--filter', SERVE_PACKAGE, '--prod', '--legacy', out];
+  // pnpm 10 also writes the deployed package's bin links under <workspace>/<out as a relative path>;
+  // remove that stray folder unless it was there before.
+  const stray = join(root, relative(parsePath(out).root, out).split(/[\\/]/)[0] ?? '');
+  const strayExisted = existsSync(stray);
+  const r = spawnSync(process.platform === 'win32' ? 'npx.cmd' : 'npx', args, {
+    cwd: root,
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+  });
+  if (!strayExisted && stray !== root) rmSync(stray, { recursive: true, force: true });
+  if (r.status !== 0) {
+    const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-8).join('\n');
+    throw new Error(`npx ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${tail}`);
+  }
 }
 
 function wholeNumber(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -73,10 +131,19 @@ function progress(ctx: CliContext) {
 
 function describeInfo(i: DeploymentInfo): string {
   const where = i.url ?? (i.namespace ? `namespace ${i.namespace}` : '');
-  const canary = i.canary ? `, canary v${i.canary.version} at ${i.canary.percent}%` : '';
+  // The split is only real where Istio or Ambassador applies the predictors' traffic weights.
+  const canary = !i.canary
+    ? ''
+    : i.canary.trafficSplit === 'none'
+      ? `, canary v${i.canary.version} (traffic not split: needs Istio or Ambassador)`
+      : `, canary v${i.canary.version} at ${i.canary.percent}%${i.canary.trafficSplit ? ` (${i.canary.trafficSplit})` : ''}`;
   const prev = i.previousVersion ? ` (previous: v${i.previousVersion})` : '';
   return `${i.name}: ${i.model} v${i.version}${canary} ${i.state}${where ? ` at ${where}` : ''}${prev}`;
 }
+
+const CANARY_NOTE =
+  'note: Seldon Core splits traffic between predictors only through Istio or Ambassador; on a cluster ' +
+  'with neither, both versions run but the canary gets no share of the traffic (see README, Canary).';
 
 /** The Kubernetes client takes a moment to load; only deploy commands pay for it. */
 const loadDeployer = () => import('@fmnist/deployer');
@@ -100,66 +167,6 @@ async function deployerFor(
   });
 }
 
-interface PackageJson {
-  name: string;
-  version?: string;
-  type?: string;
-  main?: string;
-  exports?: unknown;
-  bin?: unknown;
-  dependencies?: Record<string, string>;
-}
-
-/**
- * The files the model server image needs: the CLI's dist, and each workspace package it uses (dist and a
- * package.json whose `workspace:` links become `file:` paths, so plain `npm install` in the image resolves them).
- */
-async function serverFiles(staging: string): Promise<{ from: string; to: string }[]> {
-  const root = cliRoot();
-  const files: { from: string; to: string }[] = [{ from: join(root, 'dist'), to: 'dist' }];
-  const seen = new Map<string, string>(); // package name -> its folder
-  const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
-  const visit = (dir: string) => {
-    for (const [dep, spec] of Object.entries(read(dir).dependencies ?? {})) {
-      if (!spec.startsWith('workspace:') || seen.has(dep)) continue;
-      const depDir = realpathSync(join(dir, 'node_modules', dep));
-      seen.set(dep, depDir);
-      visit(depDir);
-    }
-  };
-  visit(root);
-  const slug = (name: string) => name.replace(/^@[^/]+\//, '');
-  const rewrite = (deps: Record<string, string> | undefined, prefix: string) =>
-    Object.fromEntries(
-      Object.entries(deps ?? {}).map(([k, v]) => [
-        k,
-        v.startsWith('workspace:') ? `file:${prefix}${slug(k)}` : v,
-      ]),
-    );
-  const cli = read(root);
-  await mkdir(staging, { recursive: true });
-  const top = join(staging, 'package.json');
-  await writeFile(
-    top,
-    `${JSON.stringify({ name: 'fmnist-server', private: true, type: 'module', bin: cli.bin, dependencies: rewrite(cli.dependencies, './packages/') }, null, 2)}\n`,
-  );
-  files.push({ from: top, to: 'package.json' });
-  for (const [name, dir] of seen) {
-    const pkg = read(dir);
-    const out = join(staging, slug(name));
-    await mkdir(out, { recursive: true });
-    const { name: n, version, type, main, exports, bin } = pkg;
-    await writeFile(
-      join(out, 'package.json'),
-      `${JSON.stringify({ name: n, version, type, main, exports, bin, dependencies: rewrite(pkg.dependencies, '../') }, null, 2)}\n`,
-    );
-    files.push({ from: join(out, 'package.json'), to: `packages/${slug(name)}/package.json` });
-    if (existsSync(join(dir, 'dist')))
-      files.push({ from: join(dir, 'dist'), to: `packages/${slug(name)}/dist` });
-  }
-  return files;
-}
-
 export function registerDeploy(program: Command, ctx: () => CliContext): void {
   const deploy = program
     .command('deploy')
@@ -173,7 +180,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
     .option('--model-dir <dir>', "the version's artifact folder (default: the registry's checkpoint)")
     .option('--target <target>', 'local or kubernetes', target, 'local' as Target)
     .option('--name <name>', 'deployment name (default: the model name)')
-    .option('--namespace <ns>', 'Kubernetes namespace', 'default')
+    .option('--namespace <ns>', "Kubernetes namespace (default: the kubeconfig context's, else default)")
     .option('--replicas <n>', 'pods per predictor (Kubernetes)', wholeNumber('--replicas', 0), 1)
     .option(
       '--canary <percent>',
@@ -201,7 +208,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
         modelDir?: string;
         target: Target;
         name?: string;
-        namespace: string;
+        namespace?: string;
         replicas: number;
         canary?: number;
         stableVersion?: number;
@@ -216,18 +223,33 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
           throw new UsageError(`-o must be yaml or json, got "${o.output}"`);
         }
         const pinned = await pinVersion(program, c, o, !o.dryRun && o.target === 'local');
-        const { createKubernetesDeployer, createLocalDeployer, seldonDeployment, toYaml } =
-          await loadDeployer();
+        const {
+          createKubernetesDeployer,
+          createLocalDeployer,
+          loadKubeConfig,
+          namespaceOf,
+          seldonDeployment,
+          toYaml,
+        } = await loadDeployer();
         if (o.dryRun) {
           if (o.canary !== undefined && o.stableVersion === undefined) {
             throw new UsageError(
               '--dry-run with --canary needs --stable-version N (the version serving now)',
             );
           }
+          // As kubectl would choose it; a manifest needs no cluster, so no kubeconfig means `default`.
+          let namespace = o.namespace;
+          if (!namespace) {
+            try {
+              namespace = namespaceOf(loadKubeConfig());
+            } catch {
+              namespace = 'default';
+            }
+          }
           const manifest = seldonDeployment({
             model: o.model,
             version: pinned.version,
-            namespace: o.namespace,
+            namespace,
             replicas: o.replicas,
             ...(o.name ? { name: o.name } : {}),
             ...(o.image ? { image: o.image } : {}),
@@ -236,6 +258,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
               : {}),
           });
           c.stdout.write(o.output === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : toYaml(manifest));
+          if (o.canary !== undefined) note(c, CANARY_NOTE);
           return;
         }
         let info: DeploymentInfo;
@@ -257,7 +280,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
         } else {
           if (o.port !== undefined) throw new UsageError('--port is for --target local');
           info = await createKubernetesDeployer({
-            namespace: o.namespace,
+            ...(o.namespace ? { namespace: o.namespace } : {}),
             ...(o.timeout ? { timeoutMs: o.timeout * 1000 } : {}),
           }).deploy({
             model: o.model,
@@ -272,6 +295,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
         if (o.output === 'json') print(c, JSON.stringify(info));
         else if (o.output === 'yaml') c.stdout.write(toYaml(info));
         else print(c, `deployed ${describeInfo(info)}`);
+        if (info.canary?.trafficSplit === 'none') note(c, CANARY_NOTE);
       },
     );
 
@@ -297,16 +321,12 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
       }) => {
         const c = ctx();
         const { version, modelDir } = await pinVersion(program, c, o, true);
-        if (!existsSync(join(cliRoot(), 'dist', 'bin.js'))) {
-          throw new UsageError(
-            'the fmnist CLI is not built: run "npx turbo run build --filter=@fmnist/cli..." first',
-          );
-        }
         const staging = await mkdtemp(join(tmpdir(), 'fmnist-context-'));
         const { writeBuildContext } = await loadDeployer();
         try {
+          deployServer(join(staging, 'server'));
           const manifest = await writeBuildContext({
-            serverFiles: await serverFiles(staging),
+            serverDir: join(staging, 'server'),
             modelDir,
             out: o.out,
             model: { name: o.model, version },
@@ -327,11 +347,11 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
   const common = (cmd: Command) =>
     cmd
       .option('--target <target>', 'local or kubernetes', target, 'local' as Target)
-      .option('--namespace <ns>', 'Kubernetes namespace', 'default');
+      .option('--namespace <ns>', "Kubernetes namespace (default: the kubeconfig context's, else default)");
 
   common(deploy.command('list').description('list deployments and whether they serve'))
     .option('--json', 'print as JSON')
-    .action(async (o: { target: Target; namespace: string; json?: boolean }) => {
+    .action(async (o: { target: Target; namespace?: string; json?: boolean }) => {
       const c = ctx();
       const all = await (await deployerFor(c, o.target, o)).list();
       if (o.json) return print(c, JSON.stringify(all));
@@ -361,7 +381,7 @@ export function registerDeploy(program: Command, ctx: () => CliContext): void {
       'how long to wait for the deployment to serve',
       wholeNumber('--timeout', 1),
     )
-    .action(async (name: string, o: { target: Target; namespace: string; timeout?: number }) => {
+    .action(async (name: string, o: { target: Target; namespace?: string; timeout?: number }) => {
       const c = ctx();
       const info = await (await deployerFor(c, o.target, o)).rollback(name, { onProgress: progress(c) });
       print(c, `rolled back ${describeInfo(info)}`);

@@ -14,7 +14,9 @@ function collectHparam(pair: string, acc: Record<string, unknown>): Record<strin
   if (!m) throw new UsageError(`--hparam takes name=value, got "${pair}"`);
   const raw = m[2] as string;
   const n = Number(raw);
-  return { ...acc, [m[1] as string]: raw.trim() !== '' && Number.isFinite(n) ? n : raw };
+  const value =
+    raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(n) ? n : raw;
+  return { ...acc, [m[1] as string]: value };
 }
 
 /** Renders training progress: a redrawn bar on a terminal, periodic lines otherwise. */

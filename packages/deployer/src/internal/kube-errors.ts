@@ -86,8 +86,9 @@ export function toDeployError(e: unknown, what: string, server: string): DeployE
     if (status === 403) {
       return new DeployError(
         'FORBIDDEN',
-        `not allowed to ${what}${suffix}. Ask a cluster admin for a Role granting get, list, patch and delete on ` +
-          'seldondeployments.machinelearning.seldon.io (and list on events) in that namespace.',
+        `not allowed to ${what}${suffix}. Ask a cluster admin for a Role in that namespace granting get, list, ` +
+          'create, patch and delete on seldondeployments.machinelearning.seldon.io (a first apply creates), and ' +
+          'get and list on deployments.apps, pods and events (to follow the rollout).',
       );
     }
     if (status === 409) {

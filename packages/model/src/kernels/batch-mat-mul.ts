@@ -1,8 +1,8 @@
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { BatchMatMul } from '@tensorflow/tfjs-core';
 import { gemm } from './matmul.js';
-import { transpose2d } from './transpose.js';
-import { alloc, free, heap, heapIndex, kernelFunc, type WasmBackend } from './wasm-backend.js';
+import { ptr, simd } from './simd/index.js';
+import { alloc, free, kernelFunc, type WasmBackend } from './wasm-backend.js';
 
 /**
  * The stock kernel only uses XNNPACK for untransposed, unbatched operands and otherwise
@@ -32,9 +32,9 @@ function batchMatMul(args: {
 
   const at = transposeA ? alloc(backend, [k * m]) : a;
   const bt = transposeB ? alloc(backend, [k * n]) : b;
-  const h = heap(backend);
-  if (transposeA) transpose2d(h, heapIndex(backend, a), heapIndex(backend, at), ar, ac);
-  if (transposeB) transpose2d(h, heapIndex(backend, b), heapIndex(backend, bt), br, bc);
+  const kernels = simd(backend);
+  if (transposeA) kernels.transpose2d(ptr(backend, a), ptr(backend, at), ar, ac);
+  if (transposeB) kernels.transpose2d(ptr(backend, b), ptr(backend, bt), br, bc);
   const out = gemm(backend, at, bt, m, k, n);
   if (at !== a) free(backend, at);
   if (bt !== b) free(backend, bt);

@@ -1,10 +1,9 @@
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import { convInfoNHWC } from './conv-info.js';
-import { im2colT } from './im2col.js';
 import { gemm } from './matmul.js';
-import { transpose2d } from './transpose.js';
-import { alloc, free, heap, heapIndex, type WasmBackend } from './wasm-backend.js';
+import { ptr, simd } from './simd/index.js';
+import { alloc, free, type WasmBackend } from './wasm-backend.js';
 
 /**
  * dW[K, Cout] = im2col(x)^T . dy. The patch matrix is built already transposed so that
@@ -36,9 +35,24 @@ function conv2DBackpropFilter(args: {
 
   const colsT = alloc(backend, [k, p]);
   const xT = cin > 1 ? alloc(backend, [cin, pixels]) : x;
-  const h = heap(backend);
-  if (xT !== x) transpose2d(h, heapIndex(backend, x), heapIndex(backend, xT), pixels, cin);
-  im2colT(h, heapIndex(backend, xT), heapIndex(backend, colsT), info);
+  const kernels = simd(backend);
+  if (xT !== x) kernels.transpose2d(ptr(backend, x), ptr(backend, xT), pixels, cin);
+  kernels.im2col_t(
+    ptr(backend, xT),
+    ptr(backend, colsT),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    cin,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
   if (xT !== x) free(backend, xT);
 
   const dw = gemm(backend, colsT, dy, k, p, info.outChannels);

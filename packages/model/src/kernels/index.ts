@@ -4,6 +4,7 @@ import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { identityConfig } from './identity.js';
+import { maxPoolConfig } from './max-pool.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { sumConfig } from './sum.js';
 import { rememberOriginal } from './wasm-backend.js';
@@ -12,10 +13,22 @@ const configs: KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   batchMatMulConfig,
+  maxPoolConfig,
   maxPoolGradConfig,
   sumConfig,
   identityConfig,
 ];
+
+/** What each kernel this package puts on the wasm backend runs on, for benchmarks and logs. */
+export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
+  Conv2DBackpropFilter: 'im2col (wasm SIMD) + XNNPACK GEMM',
+  Conv2DBackpropInput: 'XNNPACK convolution of the rotated filter',
+  BatchMatMul: 'transposes (wasm SIMD) + XNNPACK GEMM',
+  MaxPool: 'wasm SIMD (2x2, stride 2)',
+  MaxPoolGrad: 'wasm SIMD',
+  Sum: 'wasm SIMD, double-precision accumulation',
+  Identity: 'shared storage, no copy',
+};
 
 /**
  * Registers fast training kernels for the 'wasm' backend. Safe to call more than once,

@@ -1,10 +1,11 @@
 import type { KernelConfig, KernelFunc, SumAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util, Sum, util } from '@tensorflow/tfjs-core';
-import { alloc, heap, heapIndex, kernelFunc, type WasmBackend } from './wasm-backend.js';
+import { ptr, simd } from './simd/index.js';
+import { alloc, kernelFunc, type WasmBackend } from './wasm-backend.js';
 
 /**
  * Bias gradients sum over the leading (batch, spatial) axes. The stock kernel first
- * transposes those axes innermost; summing rows in place avoids the copy.
+ * transposes those axes innermost; summing rows in place (SIMD, in double precision) avoids the copy.
  */
 function sum(args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: SumAttrs }): TensorInfo {
   const {
@@ -23,14 +24,7 @@ function sum(args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: Sum
     ? backend_util.expandShapeToKeepDim(x.shape.slice(axes.length), axes)
     : x.shape.slice(axes.length);
   const out = alloc(backend, outShape);
-  const h = heap(backend);
-  const acc = new Float64Array(cols);
-  const start = heapIndex(backend, x);
-  const end = start + rows * cols;
-  for (let s = start; s < end; s += cols) {
-    for (let c = 0; c < cols; c++) acc[c] = acc[c]! + h[s + c]!;
-  }
-  h.set(acc, heapIndex(backend, out));
+  simd(backend).sum_rows(ptr(backend, x), ptr(backend, out), rows, cols);
   return out;
 }
 

@@ -3,7 +3,7 @@ import { getKernel } from '@tensorflow/tfjs-core';
 
 /** The subset of the wasm backend (tfjs-backend-wasm 4.x) these kernels rely on. */
 export interface WasmBackend {
-  wasm: { HEAPF32: Float32Array };
+  wasm: { HEAPF32: Float32Array; asm?: { memory?: unknown } };
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;

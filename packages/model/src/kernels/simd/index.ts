@@ -1,0 +1,96 @@
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmBackend } from '../wasm-backend.js';
+import { SIMD_MODULE } from './module.js';
+
+/** The exports of wasm/kernels.c; every pointer is a byte offset into the tfjs wasm heap. */
+export interface SimdKernels {
+  transpose2d(src: number, dst: number, rows: number, cols: number): void;
+  im2col_t(
+    xT: number,
+    colsT: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  sum_rows(x: number, out: number, rows: number, cols: number): void;
+  max_pool_grad_2x2(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+  ): void;
+  max_pool_2x2(
+    x: number,
+    y: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+  ): void;
+  max_pool_grad(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+}
+
+/** The parts of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => { buffer: ArrayBufferLike };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const WasmJs = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+const instances = new WeakMap<object, SimdKernels>();
+
+/** The SIMD kernels bound to this backend's memory; compiled once per process, instantiated once per heap. */
+export function simd(backend: WasmBackend): SimdKernels {
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WasmJs.Memory) || memory.buffer instanceof SharedArrayBuffer) {
+    throw new Error(
+      'the wasm backend exposes no unshared WebAssembly.Memory (tfjs-backend-wasm 4.x single-threaded SIMD build expected); use FMNIST_BACKEND=cpu',
+    );
+  }
+  let kernels = instances.get(memory);
+  if (!kernels) {
+    compiled ??= new WasmJs.Module(Buffer.from(SIMD_MODULE.base64, 'base64'));
+    kernels = new WasmJs.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/** Byte offset of a tensor's first element in the wasm heap. */
+export function ptr(backend: WasmBackend, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}
