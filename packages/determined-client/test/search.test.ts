@@ -144,6 +144,51 @@ describe('planSearch (dry run)', () => {
     }
   });
 
+  it('plans the same hyperparameters for a seed as it always has', () => {
+    // Pinned from the planner before it moved onto @fmnist/fs-kit's PRNG: a search started again with
+    // experiment_seed 42 must train exactly these trials, whichever release plans it.
+    const c = cfg(`
+hyperparameters:
+  lr: {type: log, minval: -4, maxval: -1, base: 10}
+  hidden: {type: categorical, vals: [32, 64, 128]}
+  layers: {type: int, minval: 1, maxval: 4}
+  dropout: {type: double, minval: 0, maxval: 0.5}
+  optimizer: {kind: {type: categorical, vals: [adam, sgd]}}
+reproducibility: {experiment_seed: 42}
+searcher: {name: random, metric: validation_accuracy, smaller_is_better: false, max_trials: 4, max_length: {epochs: 2}}
+`);
+    expect(planSearch(c).trials.map((t) => t.hparams)).toEqual([
+      {
+        lr: 0.02934724271725686,
+        hidden: 32,
+        layers: 3,
+        dropout: 0.2308850660920143,
+        optimizer: { kind: 'sgd' },
+      },
+      {
+        lr: 0.07802302894345406,
+        hidden: 64,
+        layers: 3,
+        dropout: 0.36595656734425575,
+        optimizer: { kind: 'sgd' },
+      },
+      {
+        lr: 0.0003884636871126165,
+        hidden: 64,
+        layers: 1,
+        dropout: 0.34512595052365214,
+        optimizer: { kind: 'adam' },
+      },
+      {
+        lr: 0.026618876648353898,
+        hidden: 128,
+        layers: 4,
+        dropout: 0.4264340832596645,
+        optimizer: { kind: 'sgd' },
+      },
+    ]);
+  });
+
   it("enumerates grid points with Determined's count rules", () => {
     const c = cfg(`
 hyperparameters:

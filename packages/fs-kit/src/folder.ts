@@ -31,6 +31,28 @@ async function currentVersion(dir: string): Promise<{ kind: 'absent' | 'folder' 
 }
 
 /**
+ * Creates the folder `dir`, which must not exist (or be empty), whole or not at all: `fill` writes into
+ * an empty staging folder beside it (a `tempPathFor` name, so `removeStaleTemps` clears what a crash
+ * leaves), every file in it is fsynced, and one rename puts it in place. Unlike `replaceDir`, `dir` is a
+ * plain folder, not a link. When `fill` or the rename fails, the staging folder is removed.
+ */
+export async function writeDirAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true });
+  const staging = tempPathFor(dir);
+  await mkdir(staging);
+  try {
+    await fill(staging);
+    await syncTree(staging);
+    await rename(staging, dir);
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  await syncDir(parent);
+}
+
+/**
  * Replaces the folder `dir` with one that `fill` writes, whole or not at all, and with no moment where
  * `dir` is missing. `fill` writes into an empty staging folder beside `dir`; every file in it is fsynced;
  * then `dir` — a link to a hidden sibling folder `.<name>@<id>` — is switched to it by one rename, and the

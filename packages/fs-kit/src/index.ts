@@ -1,5 +1,5 @@
 export { FsKitError, type FsKitErrorCode } from './errors.js';
-export { replaceDir } from './folder.js';
+export { replaceDir, writeDirAtomic } from './folder.js';
 export { type ListOptions, listFileSizes, listFiles } from './list.js';
 export { createRandom, deriveSeed, seededPermutation } from './random.js';
 export { extractTar, readTarFiles, type TarSource } from './tar.js';

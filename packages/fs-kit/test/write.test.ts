@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import {
   removeStaleTemps,
   replaceDir,
   syncFile,
+  writeDirAtomic,
   writeFileAtomic,
   writeFileDurable,
   writeFilesAtomic,
@@ -161,5 +162,35 @@ describe('replaceDir', () => {
     await replaceDir(target, (staging) => writeFile(join(staging, 'new.json'), 'new'));
     expect(await readdir(target)).toEqual(['new.json']);
     expect(await readdir(dir)).toHaveLength(2);
+  });
+});
+
+describe('writeDirAtomic', () => {
+  it('puts a whole new plain folder in place and leaves no staging folder', async () => {
+    const target = join(dir, 'checkpoints', 'c1');
+    await writeDirAtomic(target, async (staging) => {
+      await mkdir(join(staging, 'sub'));
+      await writeFile(join(staging, 'sub', 'state.json'), '{}');
+    });
+    expect((await lstat(target)).isDirectory()).toBe(true);
+    expect(await readFile(join(target, 'sub', 'state.json'), 'utf8')).toBe('{}');
+    expect(await readdir(join(dir, 'checkpoints'))).toEqual(['c1']);
+  });
+
+  it('leaves nothing when filling fails, and refuses a folder that is there already', async () => {
+    const target = join(dir, 'c1');
+    await expect(
+      writeDirAtomic(target, async (staging) => {
+        await writeFile(join(staging, 'half.bin'), 'h');
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow('disk full');
+    expect(await readdir(dir)).toEqual([]);
+    await writeFileAtomic(join(target, 'old.json'), 'old');
+    await expect(
+      writeDirAtomic(target, (staging) => writeFile(join(staging, 'new.json'), 'new')),
+    ).rejects.toThrow();
+    expect(await readdir(target)).toEqual(['old.json']);
+    expect(await readdir(dir)).toEqual(['c1']);
   });
 });

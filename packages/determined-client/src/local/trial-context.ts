@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseExperimentConfig } from '../config.js';
 import { DeterminedError, NotFoundError } from '../errors.js';
-import { copyDirAtomic } from '../internal/fs.js';
+import { copyCheckpointDir } from '../internal/checkpoint-dir.js';
 import { checkTimeMetric } from '../internal/time-metric.js';
 import type { Length, Metrics, SearcherOperation, TrialContext, ValidationSummary } from '../types.js';
 import * as sql from './db.js';
@@ -97,7 +97,7 @@ export function createLocalTrialContext(opts: LocalTrialContextOptions): TrialCo
           );
         }
         const uuid = randomUUID();
-        const resources = await copyDirAtomic(dir, join(paths.checkpoints, uuid));
+        const resources = await copyCheckpointDir(dir, join(paths.checkpoints, uuid));
         sql.write(db, () => {
           const best = sql.getTrialRow(db, t.id)!.best_metric;
           const validation = latestMetrics('validation');

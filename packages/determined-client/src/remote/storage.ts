@@ -4,8 +4,9 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { listFileSizes } from '@fmnist/fs-kit';
 import { DeterminedError } from '../errors.js';
-import { copyDirAtomic, listFiles } from '../internal/fs.js';
+import { copyCheckpointDir } from '../internal/checkpoint-dir.js';
 
 /** expconf.DefaultSharedFSContainerPath: where the master mounts a shared_fs `host_path` in the container. */
 export const SHARED_FS_CONTAINER_PATH = '/determined_shared_fs';
@@ -43,7 +44,7 @@ function sharedFs(s: Obj, opts: StorageOptions): CheckpointStorage {
   return {
     async upload(dir, uuid) {
       await mkdir(root(), { recursive: true });
-      return copyDirAtomic(dir, join(root(), uuid));
+      return copyCheckpointDir(dir, join(root(), uuid));
     },
     async download(uuid) {
       const d = join(root(), uuid);
@@ -82,7 +83,7 @@ function s3(s: Obj): CheckpointStorage {
     );
   return {
     async upload(dir, uuid) {
-      const files = await listFiles(dir);
+      const files = await listFileSizes(dir);
       try {
         for (const rel of Object.keys(files)) {
           await client.send(

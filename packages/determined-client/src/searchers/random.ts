@@ -1,5 +1,5 @@
+import { createRandom, deriveSeed } from '@fmnist/fs-kit';
 import { flattenHyperparameters } from '../config.js';
-import { createRng, trialSeed } from '../internal/random.js';
 import type { ExperimentConfig, Hyperparameter } from '../types.js';
 import { type Searcher, type SearchOp, searchLength } from './searcher.js';
 
@@ -34,7 +34,7 @@ function sampleOne(hp: Hyperparameter, rng: () => number): unknown {
  * the index, so a search started again with the same seed samples the same trials.
  */
 export function sampleHparams(config: ExperimentConfig, requestId: number): Record<string, unknown> {
-  const rng = createRng(trialSeed(config.seed, requestId));
+  const rng = createRandom(deriveSeed(config.seed, requestId));
   const out: Record<string, unknown> = {};
   for (const { path, hp } of flattenHyperparameters(config.hyperparameters))
     setPath(out, path, sampleOne(hp, rng));
