@@ -103,7 +103,8 @@ describe.skipIf(!hasChromium)(`the dashboard in a browser${hasChromium ? '' : ` 
     await page.goto(`${dashboard.baseUrl}/experiments/${h.single}`);
     const chart = page.locator('.chart').first();
     await expect.poll(() => chart.getAttribute('data-points')).toBe('3'); // validations at 6, 12, 18 batches
-    expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
+    // The count is rendered first; uPlot draws its canvas in the effect that follows.
+    await expect.poll(() => page.locator('.chart canvas').count()).toBeGreaterThan(0);
 
     await page.goto(`${dashboard.baseUrl}/experiments/${h.asha}`);
     await page.locator('.rungs svg').waitFor();
