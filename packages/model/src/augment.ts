@@ -1,5 +1,5 @@
+import { createRandom } from '@fmnist/fs-kit';
 import { INPUT_SHAPE } from './architecture.js';
-import { mulberry32 } from './shuffle.js';
 
 const H = INPUT_SHAPE[0];
 const W = INPUT_SHAPE[1];
@@ -25,7 +25,7 @@ export function augmentBatch(
   scratch: Float32Array = new Float32Array(H * W),
 ): void {
   if (aug.shift === 0 && !aug.flip) return;
-  const next = mulberry32(Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(batch + 1, 0x85ebca77));
+  const next = createRandom(Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(batch + 1, 0x85ebca77));
   const span = 2 * aug.shift + 1;
   for (let i = 0; i < n; i++) {
     const dy = Math.floor(next() * span) - aug.shift;

@@ -1,5 +1,6 @@
 // Data loading without TensorFlow.js: IDX files, normalisation and the Fashion-MNIST files.
 
+export { seededPermutation } from '@fmnist/fs-kit';
 export type { ImageSet, Normalization } from './dataset.js';
 export {
   DEFAULT_NORMALIZATION,
@@ -30,4 +31,3 @@ export {
 } from './fashion-mnist/index.js';
 export type { IdxArray, IdxData, IdxDType } from './idx.js';
 export { encodeIdx, IDX_TYPES, isGzip, parseIdx, readIdx, writeIdx } from './idx.js';
-export { seededPermutation } from './shuffle.js';

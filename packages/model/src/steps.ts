@@ -1,8 +1,8 @@
+import { seededPermutation } from '@fmnist/fs-kit';
 import { augmentBatch } from './augment.js';
 import type { FlatAdam } from './flat-adam.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { gatherBatch, PIXELS, type Replica, SHARDS, type ShardResult, shardRange } from './replica.js';
-import { seededPermutation } from './shuffle.js';
 
 export interface TrainingData {
   images: Float32Array;
