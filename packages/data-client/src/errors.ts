@@ -18,16 +18,34 @@ export type DataClientErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'BACKEND_ERROR';
 
+/** Where in the store a failure is: what a caller needs to say which command would fix it. */
+export interface DataClientErrorPlace {
+  repo?: string;
+  /** The branch or commit id as it was asked for. */
+  ref?: string;
+  /** The path inside the commit (`/…`). */
+  path?: string;
+}
+
 /** A data repository operation failed; `code` is stable, `hint` says what to do about it. */
 export class DataClientError extends Error {
   override readonly name: string = 'DataClientError';
+  readonly repo?: string;
+  readonly ref?: string;
+  readonly path?: string;
   constructor(
     readonly code: DataClientErrorCode,
     message: string,
     readonly hint?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; at?: DataClientErrorPlace },
   ) {
-    super(hint ? `${message}\n  ${hint}` : message, options);
+    super(
+      hint ? `${message}\n  ${hint}` : message,
+      options && 'cause' in options ? { cause: options.cause } : {},
+    );
+    this.repo = options?.at?.repo;
+    this.ref = options?.at?.ref;
+    this.path = options?.at?.path;
   }
 }
 

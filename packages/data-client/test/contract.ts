@@ -20,6 +20,17 @@ async function code(p: Promise<unknown>): Promise<string | undefined> {
   return undefined;
 }
 
+/** The code of the error and where it says the missing thing is. */
+async function place(p: Promise<unknown>) {
+  try {
+    await p;
+  } catch (e) {
+    const { code, repo, ref, path } = e as { code?: string; repo?: string; ref?: string; path?: string };
+    return { code, repo, ref, path };
+  }
+  return undefined;
+}
+
 /** The behaviour every DataClient backend shares. */
 export function testDataClient(
   name: string,
@@ -154,6 +165,40 @@ export function testDataClient(
       expect(await code(client.getFile('raw@master:/nothing.bin'))).toBe('FILE_NOT_FOUND');
       expect(await code(client.getFile('raw@master:/data/images'))).toBe('NOT_A_FILE');
       expect(await code(client.listCommits('ghost'))).toBe('REPO_NOT_FOUND');
+    });
+
+    it('says which repo, ref and path a missing thing is, for a caller to name the fix', async () => {
+      const none = { ref: undefined, path: undefined };
+      expect(await place(client.inspectRepo('ghost'))).toEqual({
+        code: 'REPO_NOT_FOUND',
+        repo: 'ghost',
+        ...none,
+      });
+      expect(await place(client.listFiles('raw@nope:/'))).toEqual({
+        code: 'BRANCH_NOT_FOUND',
+        repo: 'raw',
+        ref: 'nope',
+        path: undefined,
+      });
+      const id = '0'.repeat(32);
+      expect(await place(client.inspectCommit(`raw@${id}`))).toEqual({
+        code: 'COMMIT_NOT_FOUND',
+        repo: 'raw',
+        ref: id,
+        path: undefined,
+      });
+      expect(await place(client.listFiles('raw@master:/missing'))).toEqual({
+        code: 'FILE_NOT_FOUND',
+        repo: 'raw',
+        ref: 'master',
+        path: '/missing',
+      });
+      expect(await place(client.getFile('raw@master:/data/images'))).toEqual({
+        code: 'NOT_A_FILE',
+        repo: 'raw',
+        ref: 'master',
+        path: '/data/images',
+      });
     });
 
     it('refuses paths that escape the repo and leaves the branch alone', async () => {

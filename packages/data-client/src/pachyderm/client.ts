@@ -3,8 +3,9 @@ import { checkName, isCommitId, parseAddress } from '../address.js';
 import { DataClientError, type DataClientErrorCode } from '../errors.js';
 import { contentHashOf } from '../internal/files.js';
 import { toReadable } from '../internal/sources.js';
-import type { CommitInfo, DataClient, FileChange, FileInfo, RepoInfo } from '../types.js';
+import type { CommitInfo, DataClient, FileInfo } from '../types.js';
 import { resolvePachdConnection } from './connection.js';
+import { time, toFileChanges, toFileInfo, toRepoInfo } from './mappers.js';
 import type * as pfs from './messages.js';
 import { putFiles } from './put.js';
 import { createPfsRpc, type PfsRpc } from './rpc.js';
@@ -40,31 +41,6 @@ export interface Pfs {
   inspect(repo: string, ref: string, wait?: pfs.CommitState): Promise<pfs.CommitInfo>;
   toCommitInfo(repo: string, ci: pfs.CommitInfo, branch?: string): Promise<CommitInfo>;
   walkFiles(repo: string, id: string, path: string, notFound?: DataClientErrorCode): Promise<FileInfo[]>;
-}
-
-const time = (t?: pfs.Timestamp | null) =>
-  t ? new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)).toISOString() : '';
-const stripDir = (p: string) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p) || '/';
-
-function toFileInfo(f: pfs.FileInfo, commit: string): FileInfo {
-  const dir = f.file_type === 'DIR';
-  return {
-    path: stripDir(f.file.path),
-    type: dir ? 'dir' : 'file',
-    sizeBytes: Number(f.size_bytes),
-    hash: dir ? '' : Buffer.from(f.hash ?? []).toString('hex'),
-    commit: f.file.commit?.id || commit,
-  };
-}
-
-function toRepoInfo(r: pfs.RepoInfo): RepoInfo {
-  return {
-    name: r.repo.name,
-    created: time(r.created),
-    description: r.description ?? '',
-    branches: (r.branches ?? []).map((b) => b.name).sort(),
-    sizeBytes: Number(r.details?.size_bytes ?? 0) || Number(r.size_bytes_upper_bound ?? 0),
-  };
 }
 
 /**
@@ -110,7 +86,7 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
     return rpc.unary(
       'InspectRepo',
       { repo: repo(name) },
-      { what: `repo "${name}"`, notFound: 'REPO_NOT_FOUND' },
+      { what: `repo "${name}"`, notFound: 'REPO_NOT_FOUND', at: { repo: name } },
     );
   }
 
@@ -125,7 +101,7 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
       for await (const f of rpc.stream(
         'WalkFile',
         { file: { commit: commit(repoName, id), path } },
-        { what: `${repoName}@${id}:${path}`, notFound },
+        { what: `${repoName}@${id}:${path}`, notFound, at: { repo: repoName, ref: id, path } },
       )) {
         if (f.file_type === 'FILE') out.push(toFileInfo(f, id));
       }
@@ -150,7 +126,11 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
       return rpc.unary(
         'InspectCommit',
         { commit: commit(repoName, ref), wait },
-        { what: `${repoName}@${ref}`, notFound: isCommitId(ref) ? 'COMMIT_NOT_FOUND' : 'BRANCH_NOT_FOUND' },
+        {
+          what: `${repoName}@${ref}`,
+          notFound: isCommitId(ref) ? 'COMMIT_NOT_FOUND' : 'BRANCH_NOT_FOUND',
+          at: { repo: repoName, ref },
+        },
         wait === 'COMMIT_STATE_UNKNOWN' ? timeoutMs : transferTimeoutMs,
       );
     },
@@ -187,7 +167,7 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
       (await rpc.collect(
         'ListCommit',
         { repo: repo(repoName), number: '0', all: false },
-        { what: `commits of ${repoName}`, notFound: 'REPO_NOT_FOUND' },
+        { what: `commits of ${repoName}`, notFound: 'REPO_NOT_FOUND', at: { repo: repoName } },
       ));
     const byId = new Map(all.map((c) => [c.commit.id, c]));
     const out = new Map<string, string>();
@@ -195,7 +175,7 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
       const head = await rpc.unary(
         'InspectCommit',
         { commit: commit(repoName, b), wait: 'COMMIT_STATE_UNKNOWN' },
-        { what: `${repoName}@${b}`, notFound: 'BRANCH_NOT_FOUND' },
+        { what: `${repoName}@${b}`, notFound: 'BRANCH_NOT_FOUND', at: { repo: repoName, ref: b } },
       );
       for (
         let c: pfs.CommitInfo | undefined = byId.get(head.commit.id) ?? head;
@@ -276,13 +256,15 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
       const res = await rpc.unary(
         'DeleteRepo',
         { repo: repo(name), force: false },
-        { what: `deleting repo ${name}`, notFound: 'REPO_NOT_FOUND' },
+        { what: `deleting repo ${name}`, notFound: 'REPO_NOT_FOUND', at: { repo: name } },
       );
       // pachd answers a delete of a missing repo with deleted: false, not an error (api_server.go, DeleteRepo).
       if (!res.deleted) {
         throw new DataClientError(
           'REPO_NOT_FOUND',
           `repo "${name}" not found in project ${project.name}: nothing deleted`,
+          undefined,
+          { at: { repo: name } },
         );
       }
     },
@@ -292,7 +274,11 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
     async listFiles(address, o = {}) {
       const a = refOf(address);
       const id = (await shared.inspect(a.repo, a.ref)).commit.id;
-      const what = { what: address, notFound: 'FILE_NOT_FOUND' as const };
+      const what = {
+        what: address,
+        notFound: 'FILE_NOT_FOUND' as const,
+        at: { repo: a.repo, ref: a.ref, path: a.path },
+      };
       try {
         if (a.path !== '/') {
           const file = { commit: commit(a.repo, id), path: a.path };
@@ -317,14 +303,17 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
       const a = parseAddress(address, { ref: true, path: true });
       const ci = await shared.inspect(a.repo, a.ref as string);
       const file = { commit: commit(a.repo, ci.commit.id), path: a.path };
-      const top = await rpc.unary('InspectFile', { file }, { what: address, notFound: 'FILE_NOT_FOUND' });
+      const what = {
+        what: address,
+        notFound: 'FILE_NOT_FOUND' as const,
+        at: { repo: a.repo, ref: a.ref, path: a.path },
+      };
+      const top = await rpc.unary('InspectFile', { file }, what);
       if (top.file_type === 'DIR')
-        throw new DataClientError('NOT_A_FILE', `${address} is a directory`, 'List what it holds instead.');
-      const stream = rpc.stream(
-        'GetFile',
-        { file, URL: '', offset: '0' },
-        { what: address, notFound: 'FILE_NOT_FOUND' },
-      );
+        throw new DataClientError('NOT_A_FILE', `${address} is a directory`, 'List what it holds instead.', {
+          at: what.at,
+        });
+      const stream = rpc.stream('GetFile', { file, URL: '', offset: '0' }, what);
       return toReadable(
         (async function* () {
           for await (const m of stream) yield m.value;
@@ -341,7 +330,7 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
       const all = await rpc.collect(
         'ListCommit',
         { repo: repo(repoName), number: '0', all: false },
-        { what: `commits of ${repoName}`, notFound: 'REPO_NOT_FOUND' },
+        { what: `commits of ${repoName}`, notFound: 'REPO_NOT_FOUND', at: { repo: repoName } },
       );
       let infos = all;
       if (o.branch) {
@@ -384,24 +373,7 @@ export function createPachydermDataClient(opts: PachydermDataClientOptions = {})
         },
         { what: `diff ${from} ${to}` },
       );
-      const changes: FileChange[] = [];
-      for (const d of res) {
-        const n = d.new_file?.file ? d.new_file : undefined;
-        const old = d.old_file?.file ? d.old_file : undefined;
-        const either = (n ?? old) as pfs.FileInfo;
-        if (either.file_type === 'DIR') continue;
-        const path = stripDir(either.file.path);
-        if (n && !old) changes.push({ path, change: 'added', newSizeBytes: Number(n.size_bytes) });
-        else if (old && !n) changes.push({ path, change: 'removed', oldSizeBytes: Number(old.size_bytes) });
-        else if (n && old)
-          changes.push({
-            path,
-            change: 'modified',
-            oldSizeBytes: Number(old.size_bytes),
-            newSizeBytes: Number(n.size_bytes),
-          });
-      }
-      return changes.sort((x, y) => (x.path < y.path ? -1 : 1));
+      return toFileChanges(res);
     },
 
     async close() {

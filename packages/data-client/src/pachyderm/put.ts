@@ -134,7 +134,7 @@ export async function putFiles(
         if (!sent) await write({ add_file: { path: e.path, datum: '', raw: { value: Buffer.alloc(0) } } });
       }
     },
-    { what: `putting files on ${a.repo}@${branch}`, notFound: 'REPO_NOT_FOUND' },
+    { what: `putting files on ${a.repo}@${branch}`, notFound: 'REPO_NOT_FOUND', at: { repo: a.repo } },
     p.transferTimeoutMs + (bytesTotal ?? 0) * MS_PER_BYTE,
   );
   const made = await findOurCommit(p, a.repo, branch, head?.commit.id ?? null);

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { DataClientError, type DataClientErrorCode } from '../errors.js';
+import { DataClientError, type DataClientErrorCode, type DataClientErrorPlace } from '../errors.js';
 import type { ModifyFileRequest, StreamCalls, UnaryCalls } from './messages.js';
 import { pfsPackageDefinition } from './proto.js';
 
@@ -23,6 +23,8 @@ export interface PfsRpcOptions {
 export interface CallContext {
   what: string;
   notFound?: DataClientErrorCode;
+  /** The repo, ref and path the call was about, carried by its error. */
+  at?: DataClientErrorPlace;
 }
 
 // pachd tells failures apart by gRPC status code (src/server/pfs/pfs.go: ErrRepoNotFound, ErrCommitNotFound,
@@ -32,7 +34,7 @@ function failure(e: unknown, ctx: CallContext, opts: PfsRpcOptions, deadlineMs: 
   const err = e as Partial<grpc.ServiceError>;
   const details = err.details || err.message || String(e);
   const code = err.code;
-  const cause = { cause: e };
+  const cause = { cause: e, at: ctx.at };
   switch (code) {
     case grpc.status.UNAVAILABLE:
       return new DataClientError(
