@@ -19,6 +19,7 @@ import { registerUi } from './commands/ui.js';
 import { type CliContext, createContext } from './context.js';
 import { addPachdOption } from './data-client.js';
 import { isKnownError, UsageError } from './errors.js';
+import { commandHint } from './hints.js';
 import { addMasterOption } from './registry.js';
 
 export function createProgram(): { program: Command; context: () => CliContext } {
@@ -103,7 +104,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (process.env.FMNIST_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
     if (isKnownError(e)) {
-      process.stderr.write(`error: ${e.message}\n`);
+      const fix = commandHint(e);
+      process.stderr.write(`error: ${e.message}\n${fix ? `  ${fix}\n` : ''}`);
       return 1;
     }
     process.stderr.write(

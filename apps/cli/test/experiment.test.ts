@@ -38,6 +38,9 @@ describe('fmnist experiment, as det spells it', () => {
     const trials = await runCli(home, 'experiment', 'list-trials', String(experiment.id), '--json');
     expect(trials.code).toBe(0);
     expect(JSON.parse(trials.stdout)).toHaveLength(1);
+    const missing = await runCli(home, 'experiment', 'list-trials', '999');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/experiment 999 not found\n {2}Run: fmnist experiment list\n/);
     const checkpoints = await runCli(home, 'experiment', 'list-checkpoints', String(experiment.id), '--json');
     expect(JSON.parse(checkpoints.stdout)).toEqual([]);
   });

@@ -81,13 +81,21 @@ describe('fmnist data repository verbs', () => {
     expect(bad.stderr).toMatch(/needs a branch or commit/);
     const escaping = await run('put', 'file', 'fmnist-train-raw@master:/../x', '-f', join(home, 'more.bin'));
     expect(escaping.stderr).toMatch(/"\.\." is not allowed/);
-    expect((await run('list', 'commit', 'nothing-here')).stderr).toMatch(/repo "nothing-here" not found/);
-    expect((await run('inspect', 'commit', `fmnist-train-raw@${'f'.repeat(32)}`)).stderr).toMatch(
-      /commit f+ not found/,
-    );
-    expect(
-      (await run('get', 'file', 'fmnist-train-raw@master:/nope.bin', '-o', join(home, 'x'))).stderr,
-    ).toMatch(/no such file/);
+    const noRepo = await run('list', 'commit', 'nothing-here');
+    expect(noRepo.stderr).toMatch(/repo "nothing-here" not found/);
+    expect(noRepo.stderr).toMatch(/Run: fmnist repo create nothing-here/);
+    const noCommit = await run('inspect', 'commit', `fmnist-train-raw@${'f'.repeat(32)}`);
+    expect(noCommit.stderr).toMatch(/commit f+ not found/);
+    expect(noCommit.stderr).toMatch(/Run: fmnist list commit fmnist-train-raw$/m);
+    const noFile = await run('get', 'file', 'fmnist-train-raw@master:/nope.bin', '-o', join(home, 'x'));
+    expect(noFile.stderr).toMatch(/no such file/);
+    expect(noFile.stderr).toMatch(/Run: fmnist list file fmnist-train-raw@[0-9a-f]{32}:\/$/m);
+    const dirAsFile = await run('get', 'file', 'fmnist-train-raw@master:/sub', '-o', join(home, 'x'));
+    expect(dirAsFile.stderr).toMatch(/is a directory/);
+    expect(dirAsFile.stderr).toMatch(/Run: fmnist list file fmnist-train-raw@[0-9a-f]{32}:\/sub$/m);
+    const noBranch = await run('list', 'file', 'fmnist-train-raw@dev:/');
+    expect(noBranch.stderr).toMatch(/branch "dev" not found/);
+    expect(noBranch.stderr).toMatch(/Run: fmnist put file -r fmnist-train-raw@dev:\/ -f DIR/);
     expect((await run('list', 'commit', 'fmnist-train-raw')).stdout.trim().split('\n')).toHaveLength(3);
   });
 

@@ -252,7 +252,7 @@ export function createAshaSearch(config: ExperimentConfig, snapshot?: unknown): 
     throw new DeterminedError(
       'UNSUPPORTED',
       'this experiment was planned by an earlier, promotion-based ASHA and cannot be resumed',
-      'create the experiment again: fmnist experiment create -f CONFIG',
+      'create the experiment again from its config.',
     );
   }
   return new AshaStoppingSearch(config, (snapshot as AshaState | undefined) ?? newAshaState(config));
