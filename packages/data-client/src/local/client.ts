@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parsePutTarget } from '../address.js';
 import { DataClientError } from '../errors.js';
 import type { DataClient } from '../types.js';
 import { diffCommits, inspectCommit, listCommits } from './commits.js';
@@ -32,7 +33,8 @@ export function createLocalDataClient(opts: LocalDataClientOptions): DataClient 
     inspectRepo: async (name) => repoInfo(store, await repoMeta(store, name)),
     listRepos: () => listRepos(store),
     deleteRepo: (name) => deleteRepo(store, name),
-    putFiles: (address, sources, o) => putFiles(store, address, sources, o),
+    // async: a bad address rejects, as every other call's does, rather than throwing where it is called.
+    putFiles: async (address, sources, o) => putFiles(store, parsePutTarget(address), sources, o),
     listFiles: (address, o) => listFiles(store, address, o),
     getFile: async (address) => createReadStream(await localPath(store, address), { highWaterMark: 1 << 20 }),
     localPath: (address) => localPath(store, address),

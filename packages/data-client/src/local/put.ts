@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeStaleTemps, syncDir, writeFileAtomic } from '@fmnist/fs-kit';
-import { parsePutTarget } from '../address.js';
+import type { Address } from '../address.js';
 import { DataClientError } from '../errors.js';
 import { contentHashOf } from '../internal/files.js';
 import { expandSources } from '../internal/sources.js';
@@ -12,18 +12,17 @@ import { commitInfo, moveHead, readHead, repoMeta, resolveRef } from './refs.js'
 import type { Manifest, Store } from './store.js';
 
 /**
- * Stores the sources' blobs, then commits a manifest on the branch. A branch head moves by hard-linking
- * a fully written, fsynced temp file to the next number: unlike rename, link fails when that number
- * exists, so two writers racing for one branch cannot both win; the loser rebuilds its commit on the
- * new head and tries again.
+ * Stores the sources' blobs, then commits a manifest on the target's branch. A branch head moves by
+ * hard-linking a fully written, fsynced temp file to the next number: unlike rename, link fails when
+ * that number exists, so two writers racing for one branch cannot both win; the loser rebuilds its
+ * commit on the new head and tries again.
  */
 export async function putFiles(
   s: Store,
-  address: string,
+  a: Address & { ref: string },
   sources: PutSource | PutSource[],
   o: PutOptions = {},
 ): Promise<PutResult> {
-  const a = parsePutTarget(address);
   const branch = a.ref;
   await repoMeta(s, a.repo);
   await s.prepare();
