@@ -88,6 +88,40 @@ describe('who may use the dashboard', () => {
     expect(JSON.parse(own.body).error).toMatchObject({ engine: 'master' });
   });
 
+  it.each([
+    ['kill', '/api/experiments/1/kill', {}],
+    ['activate', '/api/experiments/1/activate', {}],
+    ['deploy', '/api/deployments', { model: 'fashion-classifier', version: 1 }],
+  ])('refuses %s without the CSRF header or from another origin', async (_verb, path, payload) => {
+    const url = `${open.baseUrl}${path}`;
+    const body = JSON.stringify(payload);
+    const json = { 'content-type': 'application/json' };
+    const none = await send(url, { method: 'POST', headers: json, body });
+    expect(none.status).toBe(403);
+    expect(JSON.parse(none.body).error.message).toContain(CSRF_HEADER);
+    const { csrf } = JSON.parse((await send(`${open.baseUrl}/api/session`)).body) as Session;
+    const foreign = await send(url, {
+      method: 'POST',
+      headers: { ...json, [CSRF_HEADER]: csrf, origin: 'http://evil.example' },
+      body,
+    });
+    expect(foreign.status).toBe(403);
+    // Past the guard, the master answers for itself: this home has no experiment 1 and no model.
+    const own = await send(url, {
+      method: 'POST',
+      headers: { ...json, [CSRF_HEADER]: csrf, origin: open.baseUrl },
+      body,
+    });
+    expect(own.status).toBe(404);
+    expect(JSON.parse(own.body).error).toMatchObject({ engine: 'master' });
+  });
+
+  it('streams no events for an experiment that does not exist', async () => {
+    const r = await send(`${open.baseUrl}/api/experiments/41/events`);
+    expect(r.status).toBe(404);
+    expect(JSON.parse(r.body).error.message).toMatch(/experiment 41/);
+  });
+
   it('with a token, refuses every request without it and keeps it in a cookie once the page is opened', async () => {
     const bare = await send(`${locked.baseUrl}/api/experiments`);
     expect(bare.status).toBe(401);

@@ -20,7 +20,10 @@ export function DeploymentsPage() {
               </div>
             ))}
             {d.deployments.length === 0 ? (
-              <p class="muted">Nothing deployed: "fmnist deploy" or "npm start" serves a model.</p>
+              <p class="muted">
+                Nothing deployed: deploy a version from its page in the <Link href="/models">registry</Link>,
+                or run "fmnist deploy" or "npm start".
+              </p>
             ) : (
               <Table
                 class="deployments"
