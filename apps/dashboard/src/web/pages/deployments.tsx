@@ -43,7 +43,7 @@ export function DeploymentsPage() {
                   <tr key={`${x.source}/${x.name}`}>
                     <td>{x.name}</td>
                     <td>
-                      {x.source === 'served' ? 'served beside the dashboard' : x.source}
+                      {x.source === 'served' ? 'beside the dashboard' : x.source}
                       {x.namespace ? ` (${x.namespace})` : ''}
                     </td>
                     <td>
