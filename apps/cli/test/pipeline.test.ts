@@ -42,7 +42,7 @@ max_restarts: 0
       minAccuracy,
       ...extra,
     );
-  return { home, pipeline };
+  return { home, pipeline, dataDir, config };
 }
 
 /** Runs the fmnist-ci-test bin of @fmnist/ci-test, as CI would, on the model the pipeline registered. */
@@ -89,6 +89,37 @@ describe('fmnist pipeline', () => {
     expect(JSON.parse(gate.stdout)).toMatchObject({ passed: true, failures: [] });
     const binReport = JSON.parse(await readFile(join(home, 'bin-report', 'report.json'), 'utf8'));
     expect(binReport.versions[0].metrics.accuracy).toBe(report.versions[0].metrics.accuracy);
+  });
+
+  it('ends, once serving, with the dashboard URL and the prediction URL', async () => {
+    const { home, dataDir, config } = await freshHome();
+    const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+    const fresh = (signal: 'SIGINT' | 'SIGTERM') =>
+      process.listeners(signal).filter((l) => !before[signal].includes(l));
+    const run = runCli(
+      home,
+      ...['start', '--data-dir', dataDir, '--config', config, '--min-accuracy', '0.5'],
+      ...['--port', '0', '--ui-port', '0'],
+    );
+    // Serving: the CLI now waits for a signal (the lines are printed before it starts waiting).
+    let stop = fresh('SIGTERM')[0];
+    while (!stop) {
+      const ended = await Promise.race([run.then(() => true), new Promise((r) => setTimeout(r, 100, false))]);
+      if (ended) break;
+      stop = fresh('SIGTERM')[0];
+    }
+    expect(stop, 'the pipeline ended before serving').toBeDefined();
+    (stop as (s: string) => void)('SIGTERM');
+    const r = await run;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const)
+      for (const l of fresh(signal)) process.removeListener(signal, l as () => void);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.at(-3)).toMatch(/^ {2}dashboard: +http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(lines.at(-2)).toMatch(
+      /^ {2}predictions: POST http:\/\/127\.0\.0\.1:\d+\/seldon\/default\/fashion-classifier\/api\/v1\.0\/predictions$/,
+    );
+    expect(lines.at(-1)).toMatch(/^ +POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\.0\/predictions$/);
   });
 
   it('trains again only when asked', async () => {

@@ -2,9 +2,14 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServeCommand } from '@fmnist/deployer';
+import type { TrialRunner } from '@fmnist/determined-client';
 import { createApp } from './server/app.js';
 import { openEngines } from './server/engines.js';
+import { createLiveHub, LIVE_TIMING, type LiveTiming } from './server/live.js';
 import type { ServedModel } from './server/routes/deployments.js';
+import { experimentDetail } from './server/routes/experiments.js';
+import { createRuns } from './server/runs.js';
 import { checkBind, createGuard } from './server/security.js';
 
 export { DashboardError, type DashboardErrorCode } from './server/errors.js';
@@ -37,6 +42,12 @@ export interface DashboardOptions {
   served?: ServedModel[];
   /** Another build of the front end (tests). */
   webDir?: string;
+  /** How a local deployment serves a model folder (default: apps/serve's bin, as "fmnist deploy" runs it). */
+  serveCommand?: (modelDir: string) => ServeCommand;
+  /** How the embedded master starts trials of an experiment activated here (default: apps/train's entrypoint). */
+  trialRunner?: TrialRunner;
+  /** How often live pages' experiments are looked at, and the event stream's heartbeat. */
+  live?: Partial<LiveTiming>;
 }
 
 export interface RunningDashboard {
@@ -61,14 +72,36 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
     ...(o.master ? { master: o.master } : {}),
     ...(o.pachdAddress ? { pachdAddress: o.pachdAddress } : {}),
     ...(o.kubernetes !== undefined ? { kubernetes: o.kubernetes } : {}),
+    ...(o.serveCommand ? { serveCommand: o.serveCommand } : {}),
+    ...(o.trialRunner ? { trialRunner: o.trialRunner } : {}),
   });
+  const runs = createRuns(engines.master, (id, e) =>
+    console.error(`dashboard: experiment ${id} stopped running here: ${(e as Error)?.message ?? e}`),
+  );
+  const live = createLiveHub(
+    async (id) => {
+      const detail = await experimentDetail(engines.master, Number(id));
+      return { value: detail, final: detail.terminal };
+    },
+    { ...LIVE_TIMING, ...o.live },
+  );
   let port = o.port ?? 8080;
   const guard = createGuard({ ...(token ? { token } : {}), port: () => port });
-  const app = createApp({ home, engines, guard, served: () => served, webDir: o.webDir ?? WEB_DIR });
+  const app = createApp({
+    home,
+    engines,
+    guard,
+    runs,
+    live,
+    served: () => served,
+    webDir: o.webDir ?? WEB_DIR,
+  });
   const server = await new Promise<import('node:http').Server>((ok, fail) => {
     const s = app.listen(port, host, () => ok(s));
     s.once('error', fail);
   }).catch(async (e) => {
+    live.close();
+    await runs.close();
     await engines.close();
     throw e;
   });
@@ -80,10 +113,13 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
     baseUrl,
     addServed: (m) => void served.push(m),
     async close() {
+      // Event streams stay open until ended: end them first, or the server would wait for them.
+      live.close();
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeIdleConnections();
       });
+      await runs.close();
       await engines.close();
     },
   };

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLocalDeployer } from '@fmnist/deployer';
 import { type RunningServer, serveModel } from '@fmnist/serve';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +26,25 @@ let dashboard: RunningDashboard;
 let broken: RunningDashboard;
 let context: BrowserContext;
 let page: Page;
+/** The experiment the activate test starts and the kill test stops. */
+let running: number;
 const pageErrors: string[] = [];
 const offsite: string[] = [];
+
+/** The page's GETs of exactly `path` from now on (polls; event streams have paths of their own). */
+function pageGets(path: string): () => string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (r.method() === 'GET' && u.pathname === path) seen.push(r.url());
+  });
+  return () => seen;
+}
+
+/** Deleting a deployment needs no command to serve one. */
+const defaultServeCommand0 = () => {
+  throw new Error('this deployer only deletes');
+};
 
 async function shot(name: string) {
   const path = join(SCREENSHOTS, `${name}.png`);
@@ -116,26 +134,70 @@ describe.skipIf(!hasChromium)(`the dashboard in a browser${hasChromium ? '' : ` 
     await shot('02-experiment-asha');
   });
 
-  it('updates the curve of a running experiment while it trains, without a reload', async () => {
+  it("streams a running experiment's new validations to its page (server-sent events, no polling)", async () => {
     const master = openMaster(h.home);
     try {
       const { experiment } = await master.createExperiment(tinyConfig('tiny-live', h.commits));
+      const polls = pageGets(`/api/experiments/${experiment.id}`);
       await page.goto(`${dashboard.baseUrl}/experiments/${experiment.id}`);
       await page.getByText('updating live').waitFor();
+      expect(await page.locator('section[data-live]').getAttribute('data-live')).toBe('stream');
       const before = await page.locator('.chart').getAttribute('data-points');
-      // The page is open; now the embedded master runs the trial.
+      // The page is open; now the embedded master runs the trial in this process.
       const done = await master.waitForExperiment(experiment.id);
       expect(done.state).toBe('COMPLETED');
       await expect
         .poll(() => page.locator('.chart').getAttribute('data-points'), { timeout: 20_000 })
         .toBe('3');
-      // The page looks again every 2 s: the last look may have been just before the end.
       await expect.poll(() => page.locator('h1 .state').innerText(), { timeout: 20_000 }).toBe('COMPLETED');
+      // The last snapshot ended the stream; the page never had to ask again.
+      await expect.poll(() => page.locator('section[data-live]').getAttribute('data-live')).toBe('final');
       expect(before).toBe('0');
+      expect(polls()).toEqual([]);
       await shot('02b-experiment-live');
     } finally {
       await master.close();
     }
+  });
+
+  it('activates a paused experiment from its page: the dashboard runs it and its validations stream in', async () => {
+    const master = openMaster(h.home);
+    try {
+      // Long enough to still be training when the next test kills it.
+      const created = await master.createExperiment(tinyConfig('tiny-activate', h.commits, 6000), {
+        activate: false,
+      });
+      running = created.experiment.id;
+    } finally {
+      await master.close();
+    }
+    const polls = pageGets(`/api/experiments/${running}`);
+    await page.goto(`${dashboard.baseUrl}/experiments/${running}`);
+    await expect.poll(() => page.locator('h1 .state').innerText()).toBe('PAUSED');
+    await page.getByRole('button', { name: 'Activate experiment' }).click();
+    await page.locator('.actions .ok').waitFor();
+    expect(await page.locator('.actions .ok').innerText()).toMatch(/Activated: the master says ACTIVE/);
+    // Validations come every 6 batches; each reaches the open page through its event stream.
+    await expect
+      .poll(async () => Number(await page.locator('.chart').getAttribute('data-points')), { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(2);
+    expect(await page.locator('h1 .state').innerText()).toMatch(/ACTIVE|RUNNING/);
+    expect(await page.locator('section[data-live]').getAttribute('data-live')).toBe('stream');
+    expect(polls()).toEqual([]);
+    await shot('02c-experiment-activated');
+  });
+
+  it('kills a running experiment from its page', async () => {
+    await page.goto(`${dashboard.baseUrl}/experiments/${running}`);
+    await page.getByRole('button', { name: 'Kill experiment' }).click();
+    await page.locator('.actions .ok').waitFor();
+    expect(await page.locator('.actions .ok').innerText()).toMatch(
+      /Killed: the master says (STOPPING_KILLED|CANCELED)/,
+    );
+    // The trial process is stopped by the dashboard, which ran it; the page follows to the end.
+    await expect.poll(() => page.locator('h1 .state').innerText(), { timeout: 60_000 }).toBe('CANCELED');
+    expect(await page.getByRole('button', { name: 'Kill experiment' }).count()).toBe(0);
+    await shot('02d-experiment-killed');
   });
 
   it('shows a trial: hyperparameters, metrics, checkpoints; copies a UUID and registers it as a version', async () => {
@@ -243,6 +305,62 @@ describe.skipIf(!hasChromium)(`the dashboard in a browser${hasChromium ? '' : ` 
       `${model.url}/api/v1.0/doc/`,
     );
     await shot('10-deployments');
+  });
+
+  it('deploys a registered version from its page; the deployment serves predictions', async () => {
+    const local = createLocalDeployer({ home: h.home, serveCommand: defaultServeCommand0 });
+    try {
+      await page.goto(`${dashboard.baseUrl}/models/${MODEL}/versions/1`);
+      await page.getByLabel('deployment').fill('from-the-page');
+      await page.getByRole('button', { name: 'Deploy locally' }).click();
+      const ok = page.locator('.deploy .ok');
+      await ok.waitFor({ timeout: 90_000 });
+      expect(await ok.innerText()).toMatch(
+        /Deployed from-the-page: fashion-classifier v1, Available, health ok at http:\/\/127\.0\.0\.1:\d+/,
+      );
+      await shot('10b-deployed');
+
+      await ok.getByRole('link', { name: 'See it on the deployments page' }).click();
+      const row = page.locator('table.deployments tbody tr', { hasText: 'from-the-page' });
+      await row.waitFor();
+      expect(await row.locator('.health').innerText()).toBe('ok');
+      const url = await row.locator('a[href^="http://127.0.0.1"]').first().getAttribute('href');
+      const answer = await fetch(`${url}/api/v1.0/predictions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          data: { tensor: { shape: [28, 28], values: Array.from(h.testImages.images.subarray(0, 784)) } },
+        }),
+      });
+      expect(answer.status).toBe(200);
+      const { data } = (await answer.json()) as {
+        data: { ndarray?: number[][]; tensor?: { values: number[] } };
+      };
+      expect(data.ndarray?.[0] ?? data.tensor?.values).toHaveLength(10);
+      await shot('10c-deployments-with-deployed');
+
+      // The page's "try it" link sends a test image to the new deployment.
+      await row.getByRole('link', { name: 'try it' }).click();
+      await page.getByLabel('upload a photo').setInputFiles({
+        name: 'test-0.png',
+        mimeType: 'image/png',
+        buffer: greyPng(h.testImages.images.subarray(0, 784)),
+      });
+      await page.locator('#server-result[data-seq="1"] .top-class').waitFor({ timeout: 30_000 });
+
+      // The deployer's own refusal is shown on the page: another deployment on the port in use.
+      await page.goto(`${dashboard.baseUrl}/models/${MODEL}/versions/1`);
+      await page.getByLabel('deployment').fill('on-a-taken-port');
+      await page.getByLabel('port').fill(new URL(model.url).port);
+      await page.getByRole('button', { name: 'Deploy locally' }).click();
+      const refused = page.locator('.deploy [role=alert]');
+      await refused.waitFor({ timeout: 30_000 });
+      expect(await refused.innerText()).toMatch(/The deployer says[\s\S]*PORT_IN_USE[\s\S]*in use/);
+      await shot('10d-deploy-refused');
+    } finally {
+      await local.delete('from-the-page').catch(() => {});
+    }
+    expect(await local.list()).toEqual([]);
   });
 
   it('says so on the page when an engine fails, instead of a blank screen', async () => {

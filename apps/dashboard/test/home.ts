@@ -53,12 +53,12 @@ export function openMaster(home: string) {
   });
 }
 
-/** One trial of the small CNN for 18 batches, validated every 6, on the given data commits. */
-export function tinyConfig(name: string, commits: { train: string; test: string }): string {
+/** One trial of the small CNN for `batches` batches (default 18), validated every 6, on the given data commits. */
+export function tinyConfig(name: string, commits: { train: string; test: string }, batches = 18): string {
   return `name: ${name}
 data: { train: fmnist-train-raw@${commits.train}, test: fmnist-test-raw@${commits.test} }
 hyperparameters: { global_batch_size: 32, learning_rate: 0.003, filters1: 8, filters2: 16, dense1: 32 }
-searcher: { name: single, metric: val_accuracy, smaller_is_better: false, max_length: { batches: 18 } }
+searcher: { name: single, metric: val_accuracy, smaller_is_better: false, max_length: { batches: ${batches} } }
 min_validation_period: { batches: 6 }
 max_restarts: 0
 `;

@@ -61,31 +61,46 @@ describe('who may use the dashboard', () => {
     expect(JSON.parse(r.body).error.code).toBe('FORBIDDEN');
   });
 
-  it('changes state only by POST with the CSRF token, and never for another origin', async () => {
-    const url = `${open.baseUrl}/api/models/m/versions`;
-    const body = JSON.stringify({ checkpoint: 'nope' });
-    const json = { 'content-type': 'application/json' };
-    const none = await send(url, { method: 'POST', headers: json, body });
-    expect(none.status).toBe(403);
-    expect(none.body).toContain(CSRF_HEADER);
+  // Every state-changing route: past the guard, the master answers for itself (this home has no model,
+  // no checkpoint "nope", no experiment 1), which shows the request got through.
+  it.each([
+    ['register a version', '/api/models/m/versions', { checkpoint: 'nope' }],
+    ['kill', '/api/experiments/1/kill', {}],
+    ['activate', '/api/experiments/1/activate', {}],
+    ['deploy', '/api/deployments', { model: 'fashion-classifier', version: 1 }],
+  ])(
+    'lets "%s" through only as a POST with the CSRF token from its own origin',
+    async (_what, path, payload) => {
+      const url = `${open.baseUrl}${path}`;
+      const body = JSON.stringify(payload);
+      const json = { 'content-type': 'application/json' };
+      const none = await send(url, { method: 'POST', headers: json, body });
+      expect(none.status).toBe(403);
+      expect(JSON.parse(none.body).error.message).toContain(CSRF_HEADER);
 
-    const { csrf } = JSON.parse((await send(`${open.baseUrl}/api/session`)).body) as Session;
-    const foreign = await send(url, {
-      method: 'POST',
-      headers: { ...json, [CSRF_HEADER]: csrf, origin: 'http://evil.example' },
-      body,
-    });
-    expect(foreign.status).toBe(403);
-    expect(foreign.body).toContain('evil.example');
+      const { csrf } = JSON.parse((await send(`${open.baseUrl}/api/session`)).body) as Session;
+      const foreign = await send(url, {
+        method: 'POST',
+        headers: { ...json, [CSRF_HEADER]: csrf, origin: 'http://evil.example' },
+        body,
+      });
+      expect(foreign.status).toBe(403);
+      expect(foreign.body).toContain('evil.example');
 
-    // With the token and from its own origin, the request reaches the master, which names the bad uuid.
-    const own = await send(url, {
-      method: 'POST',
-      headers: { ...json, [CSRF_HEADER]: csrf, origin: open.baseUrl },
-      body,
-    });
-    expect(own.status).toBe(404);
-    expect(JSON.parse(own.body).error).toMatchObject({ engine: 'master' });
+      const own = await send(url, {
+        method: 'POST',
+        headers: { ...json, [CSRF_HEADER]: csrf, origin: open.baseUrl },
+        body,
+      });
+      expect(own.status).toBe(404);
+      expect(JSON.parse(own.body).error).toMatchObject({ engine: 'master' });
+    },
+  );
+
+  it('streams no events for an experiment that does not exist', async () => {
+    const r = await send(`${open.baseUrl}/api/experiments/41/events`);
+    expect(r.status).toBe(404);
+    expect(JSON.parse(r.body).error.message).toMatch(/experiment 41/);
   });
 
   it('with a token, refuses every request without it and keeps it in a cookie once the page is opened', async () => {

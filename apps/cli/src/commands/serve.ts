@@ -53,12 +53,15 @@ export async function serveUntilStopped(
   extra: [string, string][] = [],
 ): Promise<void> {
   if (!quiet) {
-    print(c, `  predictions: POST ${running.url}/seldon/default/${name}/api/v1.0/predictions`);
-    print(c, `               POST ${running.url}/api/v1.0/predictions`);
+    // The addresses people open or call come last, where a finished `npm start` leaves the eye.
+    const line = ([label, value]: [string, string]) => print(c, `  ${`${label}:`.padEnd(12)} ${value}`);
     print(c, `  swagger:     ${running.url}/api/v1.0/doc/`);
     print(c, `  metrics:     ${running.url}/metrics`);
-    for (const [label, value] of extra) print(c, `  ${`${label}:`.padEnd(12)} ${value}`);
+    for (const link of extra) if (link[0] !== 'dashboard') line(link);
     print(c, '  Ctrl-C stops the server after in-flight requests finish.');
+    for (const link of extra) if (link[0] === 'dashboard') line(link);
+    print(c, `  predictions: POST ${running.url}/seldon/default/${name}/api/v1.0/predictions`);
+    print(c, `               POST ${running.url}/api/v1.0/predictions`);
   }
   await new Promise<void>((done) => {
     const stop = () => {

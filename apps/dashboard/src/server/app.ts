@@ -4,10 +4,12 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { ApiError, Session } from '../shared/api.js';
 import { EngineError, type Engines } from './engines.js';
 import { DashboardError } from './errors.js';
+import type { LiveHub } from './live.js';
 import { dataRoutes } from './routes/data.js';
 import { deploymentRoutes, type ServedModel } from './routes/deployments.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { registryRoutes } from './routes/registry.js';
+import type { Runs } from './runs.js';
 import type { Guard } from './security.js';
 
 export interface AppOptions {
@@ -17,6 +19,8 @@ export interface AppOptions {
   served: () => ServedModel[];
   /** The built front end (index.html and assets/). */
   webDir: string;
+  runs: Runs;
+  live: LiveHub;
 }
 
 /** An engine's error keeps its code; "not found" and bad input stay 4xx, the rest says the engine failed. */
@@ -24,6 +28,7 @@ function errorStatus(code: string | undefined): number {
   if (!code) return 502;
   if (/NOT_FOUND$/.test(code)) return 404;
   if (/INVALID|CONFIG|ADDRESS|BAD_REQUEST|EXISTS|CONFLICT/.test(code)) return 400;
+  if (/IN_USE|BUSY|NO_PREVIOUS/.test(code)) return 409;
   return 502;
 }
 
@@ -70,10 +75,10 @@ export function createApp(o: AppOptions): Express {
     };
     res.set('cache-control', 'no-store').json(session);
   });
-  app.use('/api', experimentRoutes(o.engines));
+  app.use('/api', experimentRoutes(o.engines, o.runs, o.live));
   app.use('/api', registryRoutes(o.engines, o.home));
   app.use('/api', dataRoutes(o.engines));
-  app.use('/api', deploymentRoutes(o.engines, o.served));
+  app.use('/api', deploymentRoutes(o.engines, o.served, o.home));
   app.use('/api', (req) => {
     throw new DashboardError('NOT_FOUND', `no API route ${req.method} ${req.path}`);
   });

@@ -1,6 +1,7 @@
 import { createDataClient, type DataClient } from '@fmnist/data-client';
-import type { Deployer } from '@fmnist/deployer';
-import { createDeterminedClient, type DeterminedClient } from '@fmnist/determined-client';
+import type { Deployer, LocalDeployer, ServeCommand } from '@fmnist/deployer';
+import { createDeterminedClient, type DeterminedClient, type TrialRunner } from '@fmnist/determined-client';
+import { serveBin, trialEntrypoint } from './packages.js';
 
 /** Which engine an error came from, so the page can say "the experiment master said: …". */
 export type Engine = 'master' | 'data' | 'deployer' | 'model' | 'dashboard';
@@ -32,6 +33,10 @@ export interface EngineOptions {
   pachdAddress?: string;
   /** List SeldonDeployments too; default: when KUBECONFIG is set. */
   kubernetes?: boolean;
+  /** How a local deployment serves a model folder; default apps/serve's bin, as `fmnist deploy` runs it. */
+  serveCommand?: (modelDir: string) => ServeCommand;
+  /** How the embedded master starts the trials of an experiment activated here; default apps/train's entrypoint. */
+  trialRunner?: TrialRunner;
 }
 
 export interface Engines {
@@ -39,8 +44,27 @@ export interface Engines {
   data: DataClient;
   /** The local deployer, and the Kubernetes one when asked for; loaded on first use. */
   deployers(): Promise<Deployer[]>;
+  /** The local deployer alone, which deploys from the dashboard go through. */
+  localDeployer(): Promise<LocalDeployer>;
   kubernetes: boolean;
   close(): Promise<void>;
+}
+
+export function defaultServeCommand(modelDir: string): ServeCommand {
+  const bin = serveBin();
+  return {
+    command: process.execPath,
+    args: (port) => [bin, '--model-dir', modelDir, '--port', String(port)],
+  };
+}
+
+/** Trials started by the dashboard share the machine with it: one thread each. */
+function defaultTrialRunner(home: string): TrialRunner {
+  return () => ({
+    command: process.execPath,
+    args: [trialEntrypoint()],
+    env: { FMNIST_HOME: home, FMNIST_WORKERS: '1' },
+  });
 }
 
 /**
@@ -48,31 +72,38 @@ export interface Engines {
  * as the CLI's do, so the dashboard shows what the CLI would.
  */
 export function openEngines(o: EngineOptions): Engines {
+  const remote = Boolean(o.master ?? process.env.DET_MASTER);
   const master = createDeterminedClient({
     home: o.home,
     master: o.master ?? process.env.DET_MASTER,
     user: process.env.DET_USER,
     password: process.env.DET_PASS,
+    // Only the embedded master runs trials in this process (an experiment activated on the page).
+    ...(remote ? {} : { trialRunner: o.trialRunner ?? defaultTrialRunner(o.home) }),
   });
   const data = createDataClient({ home: o.home, pachdAddress: o.pachdAddress ?? process.env.PACHD_ADDRESS });
   const kubernetes = o.kubernetes ?? Boolean(process.env.KUBECONFIG);
-  let deployers: Promise<Deployer[]> | undefined;
+  const serveCommand = o.serveCommand ?? defaultServeCommand;
+  // The Kubernetes client takes a moment to load: only the deployments page pays for it.
+  const deployer = () => import('@fmnist/deployer');
+  let local: Promise<LocalDeployer> | undefined;
+  let all: Promise<Deployer[]> | undefined;
+  const localDeployer = () => {
+    local ??= deployer().then((d) =>
+      d.createLocalDeployer({ home: o.home, serveCommand: (m) => serveCommand(m.modelDir) }),
+    );
+    return local;
+  };
   return {
     master,
     data,
     kubernetes,
+    localDeployer,
     deployers() {
-      // The Kubernetes client takes a moment to load: only the deployments page pays for it.
-      deployers ??= import('@fmnist/deployer').then((d) => {
-        const local = d.createLocalDeployer({
-          home: o.home,
-          serveCommand: () => {
-            throw new Error('the dashboard lists deployments; deploy with "fmnist deploy"');
-          },
-        });
-        return kubernetes ? [local, d.createKubernetesDeployer({})] : [local];
-      });
-      return deployers;
+      all ??= Promise.all([localDeployer(), deployer()]).then(([l, d]) =>
+        kubernetes ? [l, d.createKubernetesDeployer({})] : [l],
+      );
+      return all;
     },
     async close() {
       await Promise.allSettled([master.close(), data.close()]);

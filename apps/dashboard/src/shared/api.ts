@@ -166,3 +166,17 @@ export interface RegisterRequest {
   checkpoint: string;
   comment?: string;
 }
+
+/** `POST /api/deployments`: serve a registered version on this machine (as "fmnist deploy" does). */
+export interface DeployRequest {
+  model: string;
+  version: number;
+  /** Default: the model's name; an existing deployment of that name moves to this version. */
+  name?: string;
+  /** Default: the deployment's port, or a free one for a new deployment. */
+  port?: number;
+}
+
+export interface DeployAnswer {
+  deployment: DeploymentRow;
+}

@@ -1,7 +1,10 @@
+import { createServer } from 'node:net';
 import { type Router, Router as router } from 'express';
 import type {
+  DeployAnswer,
   DeploymentRow,
   DeploymentsAnswer,
+  DeployRequest as PageDeployRequest,
   PredictAnswer,
   PredictRequest,
   PredictTarget,
@@ -15,6 +18,8 @@ import {
   predictionTraffic,
   trafficSince,
 } from '../prometheus.js';
+import { text, wholeNumber } from './params.js';
+import { checkpointDir } from './registry.js';
 
 /** A model served directly (not through a deployer), e.g. by the pipeline beside the dashboard. */
 export interface ServedModel {
@@ -41,7 +46,27 @@ function probabilities(body: unknown): { names: string[]; values: number[] } {
   return { names: data?.names ?? [], values: values.map(Number) };
 }
 
-export function deploymentRoutes(engines: Engines, served: () => ServedModel[]): Router {
+/** A port nothing listens on now, for a new deployment that names none (9000 is the pipeline's). */
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+function portOf(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new DashboardError('BAD_REQUEST', `"port" must be a whole number from 1 to 65535, got "${value}"`);
+  return n;
+}
+
+export function deploymentRoutes(engines: Engines, served: () => ServedModel[], home: string): Router {
   const r = router();
   // The previous look at each deployment's counters, so a rate covers the time between two looks.
   const seen = new Map<string, { at: number; traffic: PredictionTraffic }>();
@@ -118,6 +143,34 @@ export function deploymentRoutes(engines: Engines, served: () => ServedModel[]):
 
   r.get('/deployments', async (_req, res) => {
     res.json(await list());
+  });
+
+  // Serves a registered version on this machine, as "fmnist deploy --model M --version N" does; a
+  // deployment of that name moves to the version (the old server stops once the new one answers).
+  r.post('/deployments', async (req, res) => {
+    const body = (req.body ?? {}) as Partial<PageDeployRequest>;
+    const model = text(body.model, '"model"');
+    const version = wholeNumber(String(body.version ?? ''), '"version"');
+    const name = body.name ? text(body.name, '"name"') : model;
+    const v = await ask('master', () => engines.master.getVersion(model, version));
+    const modelDir = await checkpointDir(home, engines.master, v.checkpoint.uuid);
+    const deployer = await ask('deployer', () => engines.localDeployer());
+    const existing = await ask('deployer', () => deployer.get(name));
+    const port = portOf(body.port) ?? (existing ? undefined : await freePort());
+    const info = await ask('deployer', () =>
+      deployer.deploy({ model, version, modelDir, name, ...(port ? { port } : {}) }),
+    );
+    const answer: DeployAnswer = {
+      deployment: await measure({
+        ...info,
+        source: 'local',
+        health: 'unknown',
+        requestsPerSecond: null,
+        requestsTotal: null,
+        latencyMs: null,
+      }),
+    };
+    res.json(answer);
   });
 
   async function targets(): Promise<(PredictTarget & { url: string })[]> {

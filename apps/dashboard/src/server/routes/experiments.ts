@@ -1,4 +1,5 @@
 import {
+  type DeterminedClient,
   type Experiment,
   parseExperimentConfig,
   planSearch,
@@ -8,6 +9,8 @@ import {
 import { type Router, Router as router } from 'express';
 import type { ExperimentDetail, ExperimentRow, Rung, TrialDetail } from '../../shared/api.js';
 import { ask, type Engines } from '../engines.js';
+import type { LiveHub } from '../live.js';
+import type { Runs } from '../runs.js';
 import { wholeNumber } from './params.js';
 
 function bestOf(e: Experiment, trials: Trial[]): number | null {
@@ -51,7 +54,29 @@ export function ashaRungs(e: Experiment, trials: Trial[]): { unit: string | null
   return { unit: plan.unit, rungs };
 }
 
-export function experimentRoutes(engines: Engines): Router {
+/** An experiment's page data: its row, trials, validation curves and (ASHA) rungs. */
+export async function experimentDetail(master: DeterminedClient, id: number): Promise<ExperimentDetail> {
+  const e = await ask('master', () => master.getExperiment(id));
+  const trials = await ask('master', () => master.listTrials(id));
+  const curves: ExperimentDetail['curves'] = {};
+  for (const t of trials) {
+    const reports = await ask('master', () => master.getTrialMetrics(t.id, 'validation'));
+    curves[t.id] = reports
+      .map((m) => ({ steps: m.stepsCompleted, value: Number(m.metrics[e.searcherMetric]) }))
+      .filter((p) => Number.isFinite(p.value));
+  }
+  const { unit, rungs } = ashaRungs(e, trials);
+  return {
+    experiment: row(e, trials),
+    trials,
+    curves,
+    unit,
+    rungs,
+    terminal: TERMINAL_STATES.includes(e.state),
+  };
+}
+
+export function experimentRoutes(engines: Engines, runs: Runs, live: LiveHub): Router {
   const r = router();
   const { master } = engines;
 
@@ -63,31 +88,26 @@ export function experimentRoutes(engines: Engines): Router {
   });
 
   r.get('/experiments/:id', async (req, res) => {
+    res.json(await experimentDetail(master, wholeNumber(req.params.id, 'experiment id')));
+  });
+
+  // The experiment page's live updates: a snapshot whenever it changes, until the experiment ends.
+  r.get('/experiments/:id/events', async (req, res) => {
     const id = wholeNumber(req.params.id, 'experiment id');
-    const e = await ask('master', () => master.getExperiment(id));
-    const trials = await ask('master', () => master.listTrials(id));
-    const curves: ExperimentDetail['curves'] = {};
-    for (const t of trials) {
-      const reports = await ask('master', () => master.getTrialMetrics(t.id, 'validation'));
-      curves[t.id] = reports
-        .map((m) => ({ steps: m.stepsCompleted, value: Number(m.metrics[e.searcherMetric]) }))
-        .filter((p) => Number.isFinite(p.value));
-    }
-    const { unit, rungs } = ashaRungs(e, trials);
-    const answer: ExperimentDetail = {
-      experiment: row(e, trials),
-      trials,
-      curves,
-      unit,
-      rungs,
-      terminal: TERMINAL_STATES.includes(e.state),
-    };
-    res.json(answer);
+    await ask('master', () => master.getExperiment(id)); // an unknown id is a 404, not an empty stream
+    live.subscribe(String(id), req, res);
   });
 
   r.post('/experiments/:id/kill', async (req, res) => {
     const id = wholeNumber(req.params.id, 'experiment id');
     await ask('master', () => master.killExperiment(id));
+    res.json(await ask('master', () => master.getExperiment(id)));
+  });
+
+  // Resumes a paused or interrupted experiment; the embedded master runs its trials in this process.
+  r.post('/experiments/:id/activate', async (req, res) => {
+    const id = wholeNumber(req.params.id, 'experiment id');
+    await ask('master', () => runs.activate(id));
     res.json(await ask('master', () => master.getExperiment(id)));
   });
 

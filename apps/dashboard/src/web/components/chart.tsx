@@ -36,8 +36,12 @@ export function LineChart(props: { series: Series[]; xLabel: string; yLabel: str
         return xs.map((x) => byX.get(x) ?? null);
       }),
     ];
+    // clientWidth counts the box's padding; the plot fits inside it.
+    const style = getComputedStyle(el);
+    const inner =
+      el.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
     const opts: uPlot.Options = {
-      width: Math.max(320, el.clientWidth),
+      width: Math.max(280, Math.floor(inner)),
       height: props.height ?? 260,
       scales: { x: { time: false } },
       axes: [{ label: props.xLabel }, { label: props.yLabel, size: 60 }],
@@ -60,5 +64,12 @@ export function LineChart(props: { series: Series[]; xLabel: string; yLabel: str
     }
   });
   useEffect(() => () => plot.current?.destroy(), []);
-  return <div class="chart" ref={box} data-points={points} />;
+  return (
+    <>
+      <div class="chart" ref={box} data-points={points} />
+      {points === 0 ? (
+        <p class="muted empty-chart">No points yet: they appear as they are reported.</p>
+      ) : null}
+    </>
+  );
 }

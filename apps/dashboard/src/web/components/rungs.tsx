@@ -27,6 +27,9 @@ export function RungChart(props: { rungs: Rung[]; unit: string | null }) {
           );
         })}
       </svg>
+      <p class="muted key">
+        <span class="swatch reached" /> reached the rung <span class="swatch stopped" /> stopped there
+      </p>
       <ul>
         {rungs.map((r) => (
           <li key={r.index}>

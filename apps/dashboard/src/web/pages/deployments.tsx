@@ -20,7 +20,10 @@ export function DeploymentsPage() {
               </div>
             ))}
             {d.deployments.length === 0 ? (
-              <p class="muted">Nothing deployed: "fmnist deploy" or "npm start" serves a model.</p>
+              <p class="muted">
+                Nothing deployed: deploy a version from its page in the <Link href="/models">registry</Link>,
+                or run "fmnist deploy" or "npm start".
+              </p>
             ) : (
               <Table
                 class="deployments"
@@ -40,7 +43,7 @@ export function DeploymentsPage() {
                   <tr key={`${x.source}/${x.name}`}>
                     <td>{x.name}</td>
                     <td>
-                      {x.source === 'served' ? 'served beside the dashboard' : x.source}
+                      {x.source === 'served' ? 'beside the dashboard' : x.source}
                       {x.namespace ? ` (${x.namespace})` : ''}
                     </td>
                     <td>

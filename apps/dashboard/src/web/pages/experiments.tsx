@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
-import type { ExperimentDetail, ExperimentRow } from '../../shared/api.js';
+import type { Experiment, ExperimentDetail, ExperimentRow } from '../../shared/api.js';
 import { post } from '../api.js';
 import { LineChart } from '../components/chart.js';
 import { duration, num, pct, when } from '../components/format.js';
+import { useLive } from '../components/live.js';
 import { ErrorBox, Page, useApi } from '../components/load.js';
 import { RungChart } from '../components/rungs.js';
 import { Table } from '../components/table.js';
@@ -52,13 +53,51 @@ export function ExperimentsPage() {
   );
 }
 
-export function ExperimentPage(props: { id: string }) {
-  const [live, setLive] = useState(true);
-  const loaded = useApi<ExperimentDetail>(`/api/experiments/${props.id}`, live ? LIVE_MS : undefined);
-  const [killError, setKillError] = useState<unknown>();
-  if (loaded.data?.terminal && live) setLive(false);
+/** What can be done to an experiment in this state: kill it while it may still run, activate it when paused. */
+function Actions(props: { d: ExperimentDetail; reload: () => void }) {
+  const e = props.d.experiment;
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<string>();
+  const act = (verb: 'kill' | 'activate') => {
+    setBusy(verb);
+    setError(undefined);
+    post<Experiment>(`/api/experiments/${e.id}/${verb}`, {})
+      .then((x) => {
+        setDone(`${verb === 'kill' ? 'Killed' : 'Activated'}: the master says ${x.state}`);
+        props.reload();
+      }, setError)
+      .finally(() => setBusy(undefined));
+  };
+  const stopping = e.state.startsWith('STOPPING_');
   return (
-    <section>
+    <div class="actions">
+      {e.state === 'PAUSED' ? (
+        <button type="button" disabled={busy !== undefined} onClick={() => act('activate')}>
+          {e.interrupted ? 'Resume (activate) experiment' : 'Activate experiment'}
+        </button>
+      ) : null}
+      {!props.d.terminal && !stopping ? (
+        <button type="button" class="danger" disabled={busy !== undefined} onClick={() => act('kill')}>
+          Kill experiment
+        </button>
+      ) : null}
+      {busy ? <span class="muted"> asking the master to {busy} it…</span> : null}
+      {done && !error ? <span class="ok muted"> {done}</span> : null}
+      {error ? <ErrorBox error={error} /> : null}
+    </div>
+  );
+}
+
+export function ExperimentPage(props: { id: string }) {
+  const loaded = useLive<ExperimentDetail>(
+    `/api/experiments/${props.id}`,
+    `/api/experiments/${props.id}/events`,
+    LIVE_MS,
+    (d) => d.terminal,
+  );
+  return (
+    <section data-live={loaded.mode}>
       <Page loaded={loaded}>
         {(d) => {
           const e = d.experiment;
@@ -74,18 +113,13 @@ export function ExperimentPage(props: { id: string }) {
               <p class="muted">
                 {e.searcherType} search on {e.searcherMetric} ({e.smallerIsBetter ? 'smaller' : 'larger'} is
                 better), {e.numTrials} trials, {pct(e.progress)} done, {duration(e.durationSeconds)}
-                {d.terminal ? '' : ' — updating live'}
+                {d.terminal
+                  ? ''
+                  : loaded.mode === 'stream'
+                    ? ' — updating live'
+                    : ' — updating live (polling)'}
               </p>
-              {!d.terminal ? (
-                <button
-                  type="button"
-                  class="danger"
-                  onClick={() => post(`/api/experiments/${e.id}/kill`, {}).then(loaded.reload, setKillError)}
-                >
-                  Kill experiment
-                </button>
-              ) : null}
-              {killError ? <ErrorBox error={killError} /> : null}
+              <Actions d={d} reload={loaded.reload} />
               <h2>Validation {e.searcherMetric}</h2>
               <LineChart
                 series={series}

@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
-import type { ModelDetail, ModelRow, VersionRow } from '../../shared/api.js';
+import type { DeployAnswer, DeployRequest, ModelDetail, ModelRow, VersionRow } from '../../shared/api.js';
+import { post } from '../api.js';
 import { CopyButton } from '../components/copy.js';
 import { entries, num, pct, when } from '../components/format.js';
-import { Page, useApi } from '../components/load.js';
+import { ErrorBox, Page, useApi } from '../components/load.js';
 import { Table } from '../components/table.js';
 import { Link, navigate } from '../router.js';
 
@@ -151,6 +152,74 @@ function Facts(props: { v: VersionRow }) {
   );
 }
 
+/** Serves this version on this machine through the local deployer, as "fmnist deploy" would. */
+function DeployForm(props: { v: VersionRow }) {
+  const { v } = props;
+  const [name, setName] = useState(v.model);
+  const [port, setPort] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<DeployAnswer>();
+  const deploy = () => {
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    const body: DeployRequest = { model: v.model, version: v.version, ...(name ? { name } : {}) };
+    if (port) body.port = Number(port);
+    post<DeployAnswer>('/api/deployments', body)
+      .then(setDone, setError)
+      .finally(() => setBusy(false));
+  };
+  const d = done?.deployment;
+  return (
+    <form
+      class="deploy"
+      onSubmit={(e) => {
+        e.preventDefault();
+        deploy();
+      }}
+    >
+      <label>
+        deployment <input value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </label>{' '}
+      <label>
+        port{' '}
+        <input
+          class="port"
+          inputMode="numeric"
+          placeholder="a free one"
+          value={port}
+          onInput={(e) => setPort(e.currentTarget.value)}
+        />
+      </label>{' '}
+      <button type="submit" disabled={busy}>
+        Deploy locally
+      </button>
+      {busy ? <span class="muted"> starting the model server and waiting for its health check…</span> : null}
+      {error ? <ErrorBox error={error} /> : null}
+      {d ? (
+        <p class="ok">
+          Deployed {d.name}: {d.model} v{d.version}, {d.state}, health {d.health}
+          {d.url ? (
+            <>
+              {' '}
+              at <a href={d.url}>{d.url}</a>
+            </>
+          ) : null}
+          . <Link href="/deployments">See it on the deployments page</Link>
+          {d.health === 'ok' ? (
+            <>
+              {' '}
+              or <Link href={`/try?target=${encodeURIComponent(`local/${d.name}`)}`}>try it</Link>
+            </>
+          ) : null}
+          .
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
 export function VersionPage(props: { name: string; version: string }) {
   const loaded = useApi<ModelDetail>(`/api/models/${encodeURIComponent(props.name)}`);
   return (
@@ -171,6 +240,8 @@ export function VersionPage(props: { name: string; version: string }) {
                   Try this version
                 </Link>
               </p>
+              <h2>Deploy</h2>
+              <DeployForm v={v} />
               <Facts v={v} />
               <h2>Accuracy gate report</h2>
               {v.hasReport ? (

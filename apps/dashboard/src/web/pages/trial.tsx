@@ -11,19 +11,25 @@ import { Link } from '../router.js';
 
 const MODEL = 'fashion-classifier';
 
-/** One series per numeric metric of a group. */
+/**
+ * One series per numeric metric of a group. Metrics reported twice under two names (the trial reports
+ * Determined's `validation_loss` and Keras' `val_loss`) are one line with both names, not one hidden
+ * under the other.
+ */
 function metricSeries(reports: MetricsReport[], only?: (name: string) => boolean): Series[] {
   const names = new Set(
     reports.flatMap((r) => Object.keys(r.metrics).filter((k) => typeof r.metrics[k] === 'number')),
   );
-  return [...names]
-    .filter((n) => !only || only(n))
-    .map((n) => ({
-      label: n,
-      points: reports
-        .filter((r) => typeof r.metrics[n] === 'number')
-        .map((r) => ({ x: r.stepsCompleted, y: r.metrics[n] as number })),
-    }));
+  const out: Series[] = [];
+  for (const n of [...names].filter((x) => !only || only(x))) {
+    const points = reports
+      .filter((r) => typeof r.metrics[n] === 'number')
+      .map((r) => ({ x: r.stepsCompleted, y: r.metrics[n] as number }));
+    const same = out.find((s) => JSON.stringify(s.points) === JSON.stringify(points));
+    if (same) same.label += ` = ${n}`;
+    else out.push({ label: n, points });
+  }
+  return out;
 }
 
 function Register(props: { checkpoint: string; models: string[]; onDone: () => void }) {

@@ -254,7 +254,9 @@ export function TryPage(props: { target: string | null; model: string | null; ve
                   />
                 ) : pixels ? (
                   <p class="muted">asking…</p>
-                ) : null}
+                ) : (
+                  <p class="muted">Draw or upload a garment: the top classes appear here.</p>
+                )}
                 <h2>In this browser (TensorFlow.js)</h2>
                 {browserError ? <ErrorBox error={browserError} /> : null}
                 {browser ? (
@@ -267,7 +269,9 @@ export function TryPage(props: { target: string | null; model: string | null; ve
                   />
                 ) : pixels ? (
                   <p class="muted">loading the model…</p>
-                ) : null}
+                ) : (
+                  <p class="muted">The same image, classified here by the version's saved model.</p>
+                )}
               </div>
             </div>
           </>
