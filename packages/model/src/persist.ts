@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { replacePlainDir } from '@fmnist/fs-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, INPUT_SHAPE, NUM_CLASSES } from './architecture.js';
 import { initBackend } from './backend.js';
@@ -28,7 +28,8 @@ export interface SaveOptions {
 
 /**
  * Saves in the tfjs layers format (`model.json` + `weights.bin`, loadable by plain
- * `tf.loadLayersModel`) with `metadata.json` beside it. The folder appears whole or not at all.
+ * `tf.loadLayersModel`) with `metadata.json` beside it. The folder appears whole or not at all, and is a
+ * plain folder (not a link), so checkpoint uploads and image builds copy it as it is.
  */
 export async function saveClassifier(
   c: Classifier,
@@ -66,7 +67,9 @@ export async function saveClassifier(
     ]);
     files.push([MODEL_FILES.optimizerWeights, Buffer.concat([f32Bytes(m), f32Bytes(v)])]);
   }
-  await writeFolderAtomic(dir, files);
+  await replacePlainDir(dir, async (staging) => {
+    for (const [name, bytes] of files) await writeFile(join(staging, name), bytes);
+  });
   return metadata;
 }
 
@@ -77,33 +80,6 @@ function f32Bytes(a: Float32Array): Buffer {
 function concatWeightData(data: tf.io.WeightData | undefined): ArrayBuffer {
   if (!data) return new ArrayBuffer(0);
   return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-}
-
-/** Writes every file into a temporary sibling folder, then swaps it into place. */
-export async function writeFolderAtomic(dir: string, files: [string, Uint8Array][]): Promise<void> {
-  await mkdir(dirname(dir), { recursive: true });
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${tag}`);
-  await mkdir(tmp);
-  try {
-    for (const [name, bytes] of files) {
-      const h = await open(join(tmp, name), 'w');
-      try {
-        await h.writeFile(bytes);
-        await h.sync();
-      } finally {
-        await h.close();
-      }
-    }
-    const old = join(dirname(dir), `.${basename(dir)}.old-${tag}`);
-    const existed = await exists(dir);
-    if (existed) await rename(dir, old);
-    await rename(tmp, dir);
-    if (existed) await rm(old, { recursive: true, force: true });
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
 }
 
 /** Loads a saved classifier, checking that its files, metadata and weights agree. */

@@ -1,8 +1,9 @@
 // Making sure a folder holds valid dataset files: reuse what is there, else try each source in turn.
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hashFile, writeFileAtomic } from '@fmnist/fs-kit';
 import { DatasetError, IdxError } from '../errors.js';
-import { parseIdx, writeFileAtomic } from '../idx.js';
+import { parseIdx } from '../idx.js';
 import { CLASS_NAMES } from './classes.js';
 import { officialSource } from './download.js';
 import {
@@ -12,7 +13,6 @@ import {
   FASHION_MNIST_FILES,
   type FetchProgress,
   filesIn,
-  hashFile,
   OFFICIAL_MD5,
   ROLES,
   type SourceContext,
