@@ -57,9 +57,10 @@ export async function writeDirAtomic(dir: string, fill: (staging: string) => Pro
  * writes, whole or not at all: staged beside it and fsynced as in `writeDirAtomic`. An existing `dir` is
  * moved aside and the new folder renamed in; between those two renames `dir` is absent, which is the price
  * of a real folder (a copy or an image build that must not meet a link). When `fill` fails, `dir` is
- * unchanged. A `dir` that is a link or a file is refused (FsKitError NOT_A_FOLDER).
+ * unchanged. A `dir` that is a link or a file is refused (FsKitError NOT_A_FOLDER). Returns what `fill`
+ * returned.
  */
-export async function replacePlainDir(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
+export async function replacePlainDir<T>(dir: string, fill: (staging: string) => Promise<T>): Promise<T> {
   const before = await currentVersion(dir);
   if (before.kind === 'link')
     throw new FsKitError(
@@ -71,8 +72,9 @@ export async function replacePlainDir(dir: string, fill: (staging: string) => Pr
   await mkdir(parent, { recursive: true });
   const staging = tempPathFor(dir);
   await mkdir(staging);
+  let filled: T;
   try {
-    await fill(staging);
+    filled = await fill(staging);
     await syncTree(staging);
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
@@ -89,6 +91,7 @@ export async function replacePlainDir(dir: string, fill: (staging: string) => Pr
   }
   await syncDir(parent);
   if (aside) await rm(aside, { recursive: true, force: true });
+  return filled;
 }
 
 /**

@@ -200,7 +200,11 @@ describe('replacePlainDir', () => {
   it('creates, then replaces, a plain folder and leaves nothing beside it', async () => {
     const target = join(dir, 'model');
     await replacePlainDir(target, (staging) => writeFile(join(staging, 'weights.bin'), 'v1'));
-    await replacePlainDir(target, (staging) => writeFile(join(staging, 'model.json'), 'v2'));
+    const filled = await replacePlainDir(target, async (staging) => {
+      await writeFile(join(staging, 'model.json'), 'v2');
+      return 'filled';
+    });
+    expect(filled).toBe('filled');
     expect((await lstat(target)).isDirectory()).toBe(true);
     expect((await lstat(target)).isSymbolicLink()).toBe(false);
     expect(await readdir(target)).toEqual(['model.json']);

@@ -1,6 +1,6 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { replacePlainDir } from '@fmnist/fs-kit';
+import { pathExists, replacePlainDir } from '@fmnist/fs-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, INPUT_SHAPE, NUM_CLASSES } from './architecture.js';
 import { initBackend } from './backend.js';
@@ -85,7 +85,7 @@ function concatWeightData(data: tf.io.WeightData | undefined): ArrayBuffer {
 /** Loads a saved classifier, checking that its files, metadata and weights agree. */
 export async function loadClassifier(dir: string): Promise<Classifier> {
   await initBackend();
-  if (!(await exists(dir))) throw new ModelError('MODEL_NOT_FOUND', `no model folder at ${dir}`);
+  if (!(await pathExists(dir))) throw new ModelError('MODEL_NOT_FOUND', `no model folder at ${dir}`);
   const modelJson = await readJson<{
     weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   }>(join(dir, MODEL_FILES.topology));
@@ -149,7 +149,7 @@ export async function loadClassifier(dir: string): Promise<Classifier> {
   classifier.epochsTrained = metadata.training?.epochs ?? 0;
   classifier.metrics = { ...metadata.metrics };
   classifier.lineage = { ...metadata.lineage };
-  if (await exists(join(dir, MODEL_FILES.optimizer))) {
+  if (await pathExists(join(dir, MODEL_FILES.optimizer))) {
     const state = await readJson<{ iterations?: number; size?: number }>(join(dir, MODEL_FILES.optimizer));
     const bytes = await readWeights(join(dir, MODEL_FILES.optimizerWeights));
     const size = classifier.adam.size;
@@ -214,14 +214,5 @@ async function readWeights(file: string): Promise<Buffer> {
     return await readFile(file);
   } catch {
     throw new ModelError('MODEL_CORRUPT', `${file} is missing; the model folder is incomplete`);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

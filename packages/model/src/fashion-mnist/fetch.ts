@@ -1,7 +1,7 @@
 // Making sure a folder holds valid dataset files: reuse what is there, else try each source in turn.
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashFile, writeFileAtomic } from '@fmnist/fs-kit';
+import { hashFile, pathExists, writeFileAtomic } from '@fmnist/fs-kit';
 import { DatasetError, IdxError } from '../errors.js';
 import { parseIdx } from '../idx.js';
 import { CLASS_NAMES } from './classes.js';
@@ -9,7 +9,6 @@ import { officialSource } from './download.js';
 import {
   type DatasetFileRole,
   type DatasetSource,
-  exists,
   FASHION_MNIST_FILES,
   type FetchProgress,
   filesIn,
@@ -118,7 +117,7 @@ export async function fetchFashionMnist(options: FetchOptions): Promise<FetchRes
 }
 
 async function verifyExisting(dir: string, log: (l: string) => void): Promise<Manifest | undefined> {
-  const present = await Promise.all(ROLES.map((r) => exists(join(dir, FASHION_MNIST_FILES[r]))));
+  const present = await Promise.all(ROLES.map((r) => pathExists(join(dir, FASHION_MNIST_FILES[r]))));
   if (!present.some(Boolean)) return undefined;
   if (!present.every(Boolean)) {
     log('some dataset files are missing; rebuilding all four');

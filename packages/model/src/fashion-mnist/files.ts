@@ -1,5 +1,4 @@
 // The four dataset files, their checksums, and the interface every source of them implements.
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The four files of Fashion-MNIST, by role. */
@@ -48,13 +47,4 @@ export function filesIn(dir: string): Record<DatasetFileRole, string> {
     DatasetFileRole,
     string
   >;
-}
-
-export async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
