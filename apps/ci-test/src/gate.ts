@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { writeFilesAtomic } from '@fmnist/fs-kit';
 import { GateError } from './errors.js';
 import { formatRatio, formatThreshold, shortfallMessage } from './internal/format.js';
-import { renderHtml } from './internal/html.js';
+import { renderHtml } from './internal/html/page.js';
 import { renderJunit } from './internal/junit.js';
 import { renderMarkdown } from './internal/markdown.js';
 import { evaluate, NUM_CLASSES } from './internal/metrics.js';

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { cp, mkdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, normalize, resolve } from 'node:path';
+import { hashFile, listFiles, pathExists, replacePlainDir } from '@fmnist/fs-kit';
 import { DeployError } from './errors.js';
-import { exists, listFiles, sha256File, writeFileAtomic } from './internal/fs.js';
 import { HEALTH_PATH, METRICS_PORT, MODEL_HTTP_PORT } from './manifest.js';
 
 /** A pinned base image: the tag names an exact Node release on a fixed Debian. */
@@ -16,6 +15,8 @@ export const IMAGE_USER = '1000:1000';
 /** The server's entry point inside `server/`: the bin of the serving package. */
 export const DEFAULT_SERVER_BIN = 'dist/bin.js';
 const APP_DIR = '/app';
+/** The mode of the files the context writes itself (before the umask, as `docker build` reads them). */
+const FILE_MODE = 0o644;
 
 export interface BuildContextOptions {
   /**
@@ -128,8 +129,8 @@ function checkTarget(to: string): string {
 
 /**
  * Writes a Docker build context for the model server and one model version: Dockerfile, .dockerignore,
- * server/, model/ and manifest.json (sha256 of every file). Built in a sibling temp folder and renamed
- * into place, so `out` is either complete or absent.
+ * server/, model/ and manifest.json (sha256 of every file). Built in a sibling staging folder and renamed
+ * into place, so `out` is either complete or absent (or, with `overwrite`, the previous context).
  */
 export async function writeBuildContext(opts: BuildContextOptions): Promise<BuildContextManifest> {
   const out = resolve(opts.out);
@@ -158,21 +159,19 @@ export async function writeBuildContext(opts: BuildContextOptions): Promise<Buil
   }
   const targets = serverFiles.map((f) => ({ from: resolve(f.from), to: checkTarget(f.to) }));
   for (const f of targets) {
-    if (!(await exists(f.from))) {
+    if (!(await pathExists(f.from))) {
       throw new DeployError(
         'INVALID_OPTION',
         `server file ${f.from} does not exist (build the server first)`,
       );
     }
   }
-  if (!opts.overwrite && (await exists(out))) {
+  if (!opts.overwrite && (await pathExists(out))) {
     throw new DeployError('OUT_EXISTS', `${out} already exists: choose another folder or overwrite it`);
   }
 
-  const parent = dirname(out);
-  await mkdir(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(out)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
+  // A real folder, not a link: whatever copies or archives the context next would carry a link as a link.
+  return replacePlainDir(out, async (tmp) => {
     await mkdir(join(tmp, 'server'), { recursive: true });
     if (opts.serverDir !== undefined) {
       // verbatimSymlinks: pnpm's node_modules links are relative and must stay so inside the image.
@@ -181,9 +180,10 @@ export async function writeBuildContext(opts: BuildContextOptions): Promise<Buil
     for (const f of targets) {
       await cp(f.from, join(tmp, 'server', f.to), { recursive: true, errorOnExist: false });
     }
-    await cp(modelDir, join(tmp, 'model'), { recursive: true });
+    // The model folder's real path: a registry's version folder may be reached through a link.
+    await cp(await realpath(modelDir), join(tmp, 'model'), { recursive: true });
     const serverList = await listFiles(join(tmp, 'server'));
-    const shipsNodeModules = await exists(join(tmp, 'server', 'node_modules'));
+    const shipsNodeModules = await pathExists(join(tmp, 'server', 'node_modules'));
     const installDeps = shipsNodeModules
       ? 'none'
       : serverList.includes('package-lock.json')
@@ -193,15 +193,16 @@ export async function writeBuildContext(opts: BuildContextOptions): Promise<Buil
           : 'none';
     const baseImage = opts.baseImage ?? DEFAULT_BASE_IMAGE;
     const command = opts.command ?? defaultCommand();
-    await writeFileAtomic(
+    await writeFile(
       join(tmp, 'Dockerfile'),
       dockerfile({ baseImage, command, installDeps, ...(opts.model ? { model: opts.model } : {}) }),
+      { mode: FILE_MODE },
     );
-    await writeFileAtomic(join(tmp, '.dockerignore'), dockerignore(shipsNodeModules));
+    await writeFile(join(tmp, '.dockerignore'), dockerignore(shipsNodeModules), { mode: FILE_MODE });
     const files: BuildContextFile[] = [];
     for (const path of await listFiles(tmp)) {
       const full = join(tmp, path);
-      files.push({ path, size: (await stat(full)).size, sha256: await sha256File(full) });
+      files.push({ path, size: (await stat(full)).size, sha256: await hashFile(full, 'sha256') });
     }
     const manifest: BuildContextManifest = {
       format: 1,
@@ -211,18 +212,9 @@ export async function writeBuildContext(opts: BuildContextOptions): Promise<Buil
       ...(opts.model ? { model: opts.model } : {}),
       files,
     };
-    await writeFileAtomic(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    if (await exists(out)) {
-      const old = `${tmp}.old`;
-      await rename(out, old);
-      await rename(tmp, out);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(tmp, out);
-    }
+    await writeFile(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, {
+      mode: FILE_MODE,
+    });
     return manifest;
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }

@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '@fmnist/fs-kit';
 import { DeployError } from './errors.js';
-import { writeFileAtomic } from './internal/fs.js';
 import {
   freePort,
   isAlive,

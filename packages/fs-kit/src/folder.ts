@@ -53,6 +53,48 @@ export async function writeDirAtomic(dir: string, fill: (staging: string) => Pro
 }
 
 /**
+ * Creates or replaces the plain folder `dir` (never a link, unlike `replaceDir`) with one that `fill`
+ * writes, whole or not at all: staged beside it and fsynced as in `writeDirAtomic`. An existing `dir` is
+ * moved aside and the new folder renamed in; between those two renames `dir` is absent, which is the price
+ * of a real folder (a copy or an image build that must not meet a link). When `fill` fails, `dir` is
+ * unchanged. A `dir` that is a link or a file is refused (FsKitError NOT_A_FOLDER). Returns what `fill`
+ * returned.
+ */
+export async function replacePlainDir<T>(dir: string, fill: (staging: string) => Promise<T>): Promise<T> {
+  const before = await currentVersion(dir);
+  if (before.kind === 'link')
+    throw new FsKitError(
+      'NOT_A_FOLDER',
+      `${dir} is a link (to ${before.target}), not a folder`,
+      'remove the link or pick another path',
+    );
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true });
+  const staging = tempPathFor(dir);
+  await mkdir(staging);
+  let filled: T;
+  try {
+    filled = await fill(staging);
+    await syncTree(staging);
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  const aside = before.kind === 'folder' ? tempPathFor(dir) : undefined;
+  if (aside) await rename(dir, aside);
+  try {
+    await rename(staging, dir);
+  } catch (e) {
+    if (aside) await rename(aside, dir);
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  await syncDir(parent);
+  if (aside) await rm(aside, { recursive: true, force: true });
+  return filled;
+}
+
+/**
  * Replaces the folder `dir` with one that `fill` writes, whole or not at all, and with no moment where
  * `dir` is missing. `fill` writes into an empty staging folder beside `dir`; every file in it is fsynced;
  * then `dir` — a link to a hidden sibling folder `.<name>@<id>` — is switched to it by one rename, and the

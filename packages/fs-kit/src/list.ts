@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 export interface ListOptions {
@@ -26,4 +26,14 @@ export async function listFileSizes(root: string, opts: ListOptions = {}): Promi
   await walk(root);
   found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(found);
+}
+
+/** Whether anything (a file, a folder, a link's target) is at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listFileSizes, listFiles } from '../src/index.js';
+import { listFileSizes, listFiles, pathExists } from '../src/index.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -37,5 +37,15 @@ describe('listing files', () => {
       code: 'ENOENT',
     });
     expect(await listFiles(join(dir, 'data'))).toEqual(['README', 'train/images.idx']);
+  });
+});
+
+describe('pathExists', () => {
+  it('sees files, folders and links to them, not a link that leads nowhere', async () => {
+    expect(await pathExists(join(dir, 'data'))).toBe(true);
+    expect(await pathExists(join(dir, 'data', 'linked.txt'))).toBe(true);
+    expect(await pathExists(join(dir, 'data', 'missing'))).toBe(false);
+    await symlink(join(dir, 'gone.txt'), join(dir, 'dangling'));
+    expect(await pathExists(join(dir, 'dangling'))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   removeStaleTemps,
   replaceDir,
+  replacePlainDir,
   syncFile,
   writeDirAtomic,
   writeFileAtomic,
@@ -192,5 +193,41 @@ describe('writeDirAtomic', () => {
     ).rejects.toThrow();
     expect(await readdir(target)).toEqual(['old.json']);
     expect(await readdir(dir)).toEqual(['c1']);
+  });
+});
+
+describe('replacePlainDir', () => {
+  it('creates, then replaces, a plain folder and leaves nothing beside it', async () => {
+    const target = join(dir, 'model');
+    await replacePlainDir(target, (staging) => writeFile(join(staging, 'weights.bin'), 'v1'));
+    const filled = await replacePlainDir(target, async (staging) => {
+      await writeFile(join(staging, 'model.json'), 'v2');
+      return 'filled';
+    });
+    expect(filled).toBe('filled');
+    expect((await lstat(target)).isDirectory()).toBe(true);
+    expect((await lstat(target)).isSymbolicLink()).toBe(false);
+    expect(await readdir(target)).toEqual(['model.json']);
+    expect(await readdir(dir)).toEqual(['model']);
+  });
+
+  it('keeps the old folder when filling fails', async () => {
+    const target = join(dir, 'model');
+    await replacePlainDir(target, (staging) => writeFile(join(staging, 'weights.bin'), 'v1'));
+    await expect(
+      replacePlainDir(target, async (staging) => {
+        await writeFile(join(staging, 'half.bin'), 'h');
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow('disk full');
+    expect(await readFile(join(target, 'weights.bin'), 'utf8')).toBe('v1');
+    expect(await readdir(dir)).toEqual(['model']);
+  });
+
+  it('refuses a link, which a copy would carry as a link', async () => {
+    const target = join(dir, 'model');
+    await replaceDir(target, (staging) => writeFile(join(staging, 'weights.bin'), 'v1'));
+    await expect(replacePlainDir(target, async () => {})).rejects.toMatchObject({ code: 'NOT_A_FOLDER' });
+    expect(await readFile(join(target, 'weights.bin'), 'utf8')).toBe('v1');
   });
 });

@@ -1,5 +1,6 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { writeFileAtomic } from '@fmnist/fs-kit';
 import { IdxError } from './errors.js';
 
 /** IDX element types by their type code (the third byte of the magic number). */
@@ -158,23 +159,11 @@ export function encodeIdx(array: IdxArray, options: { gzip?: boolean } = {}): Bu
   return options.gzip ? gzipSync(out) : out;
 }
 
-/** Writes an IDX file atomically (temporary file, fsync, rename). */
+/** Writes an IDX file atomically (temporary file, fsync, rename, folder fsync). */
 export async function writeIdx(
   file: string,
   array: IdxArray,
   options: { gzip?: boolean } = {},
 ): Promise<void> {
   await writeFileAtomic(file, encodeIdx(array, options));
-}
-
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
 }

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathExists, replacePlainDir } from '@fmnist/fs-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, INPUT_SHAPE, NUM_CLASSES } from './architecture.js';
 import { initBackend } from './backend.js';
@@ -28,7 +28,8 @@ export interface SaveOptions {
 
 /**
  * Saves in the tfjs layers format (`model.json` + `weights.bin`, loadable by plain
- * `tf.loadLayersModel`) with `metadata.json` beside it. The folder appears whole or not at all.
+ * `tf.loadLayersModel`) with `metadata.json` beside it. The folder appears whole or not at all, and is a
+ * plain folder (not a link), so checkpoint uploads and image builds copy it as it is.
  */
 export async function saveClassifier(
   c: Classifier,
@@ -66,7 +67,9 @@ export async function saveClassifier(
     ]);
     files.push([MODEL_FILES.optimizerWeights, Buffer.concat([f32Bytes(m), f32Bytes(v)])]);
   }
-  await writeFolderAtomic(dir, files);
+  await replacePlainDir(dir, async (staging) => {
+    for (const [name, bytes] of files) await writeFile(join(staging, name), bytes);
+  });
   return metadata;
 }
 
@@ -79,37 +82,10 @@ function concatWeightData(data: tf.io.WeightData | undefined): ArrayBuffer {
   return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
 }
 
-/** Writes every file into a temporary sibling folder, then swaps it into place. */
-export async function writeFolderAtomic(dir: string, files: [string, Uint8Array][]): Promise<void> {
-  await mkdir(dirname(dir), { recursive: true });
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${tag}`);
-  await mkdir(tmp);
-  try {
-    for (const [name, bytes] of files) {
-      const h = await open(join(tmp, name), 'w');
-      try {
-        await h.writeFile(bytes);
-        await h.sync();
-      } finally {
-        await h.close();
-      }
-    }
-    const old = join(dirname(dir), `.${basename(dir)}.old-${tag}`);
-    const existed = await exists(dir);
-    if (existed) await rename(dir, old);
-    await rename(tmp, dir);
-    if (existed) await rm(old, { recursive: true, force: true });
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
-}
-
 /** Loads a saved classifier, checking that its files, metadata and weights agree. */
 export async function loadClassifier(dir: string): Promise<Classifier> {
   await initBackend();
-  if (!(await exists(dir))) throw new ModelError('MODEL_NOT_FOUND', `no model folder at ${dir}`);
+  if (!(await pathExists(dir))) throw new ModelError('MODEL_NOT_FOUND', `no model folder at ${dir}`);
   const modelJson = await readJson<{
     weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   }>(join(dir, MODEL_FILES.topology));
@@ -173,7 +149,7 @@ export async function loadClassifier(dir: string): Promise<Classifier> {
   classifier.epochsTrained = metadata.training?.epochs ?? 0;
   classifier.metrics = { ...metadata.metrics };
   classifier.lineage = { ...metadata.lineage };
-  if (await exists(join(dir, MODEL_FILES.optimizer))) {
+  if (await pathExists(join(dir, MODEL_FILES.optimizer))) {
     const state = await readJson<{ iterations?: number; size?: number }>(join(dir, MODEL_FILES.optimizer));
     const bytes = await readWeights(join(dir, MODEL_FILES.optimizerWeights));
     const size = classifier.adam.size;
@@ -238,14 +214,5 @@ async function readWeights(file: string): Promise<Buffer> {
     return await readFile(file);
   } catch {
     throw new ModelError('MODEL_CORRUPT', `${file} is missing; the model folder is incomplete`);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

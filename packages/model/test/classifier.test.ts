@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { bandImageSet } from '@fmnist/test-fixtures';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import {
   saveClassifier,
   scorePredictions,
 } from '../src/index.js';
-import { bandsDataset, SMALL_CNN } from './helpers.js';
+import { SMALL_CNN } from './helpers.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'fmnist-model-'));
 
@@ -25,12 +26,12 @@ afterEach(() => resetBackendChoice());
 describe('training', () => {
   it('learns a separable dataset on wasm with the default CNN', async () => {
     await initBackend({ prefer: 'wasm' });
-    const data = bandsDataset(320);
+    const data = bandImageSet(320);
     const c = await createClassifier({ seed: 3 });
     const validations: number[] = [];
     const r = await c.train({
       train: data,
-      validation: bandsDataset(100, 9),
+      validation: bandImageSet(100, { seed: 9 }),
       length: { epochs: 2 },
       workers: 1,
       onValidation: (m) => {
@@ -47,8 +48,8 @@ describe('training', () => {
     await initBackend({ prefer: 'cpu' });
     const c = await createClassifier({ hyperparameters: SMALL_CNN, seed: 1 });
     const r = await c.train({
-      train: bandsDataset(160),
-      validation: bandsDataset(60, 5),
+      train: bandImageSet(160),
+      validation: bandImageSet(60, { seed: 5 }),
       length: { epochs: 3 },
     });
     expect(r.validation?.val_accuracy).toBeGreaterThan(0.9);
@@ -63,8 +64,8 @@ describe('training', () => {
     });
     expect(c.model.layers.map((l) => l.getClassName())).toEqual(['Flatten', 'Dense', 'Dense']);
     const r = await c.train({
-      train: bandsDataset(200),
-      validation: bandsDataset(50, 2),
+      train: bandImageSet(200),
+      validation: bandImageSet(50, { seed: 2 }),
       length: { epochs: 3 },
     });
     expect(r.validation?.val_accuracy).toBeGreaterThan(0.9);
@@ -74,7 +75,7 @@ describe('training', () => {
     await initBackend({ prefer: 'wasm' });
     const run = async (seed: number) => {
       const c = await createClassifier({ hyperparameters: SMALL_CNN, seed });
-      await c.train({ train: bandsDataset(96), length: { batches: 4 }, workers: 1 });
+      await c.train({ train: bandImageSet(96), length: { batches: 4 }, workers: 1 });
       return Array.from(c.replica.weights);
     };
     const a = await run(1);
@@ -90,7 +91,7 @@ describe('training', () => {
     ],
   ])('gives bit-identical weights with two workers and with one: %s', async (_name, recipe) => {
     await initBackend({ prefer: 'wasm' });
-    const data = bandsDataset(150);
+    const data = bandImageSet(150);
     const run = async (workers: number) => {
       const c = await createClassifier({ hyperparameters: { ...SMALL_CNN, ...recipe }, seed: 4 });
       // 150 images in batches of 32: the last batch of each epoch is short and splits unevenly.
@@ -106,7 +107,7 @@ describe('training', () => {
 
   it('continues a run exactly where it stopped', async () => {
     await initBackend({ prefer: 'wasm' });
-    const data = bandsDataset(96);
+    const data = bandImageSet(96);
     const straight = await createClassifier({ hyperparameters: SMALL_CNN, seed: 5 });
     await straight.train({ train: data, length: { batches: 6 }, workers: 1 });
 
@@ -125,7 +126,7 @@ describe('training', () => {
     const c = await createClassifier({ hyperparameters: SMALL_CNN });
     let calls = 0;
     const r = await c.train({
-      train: bandsDataset(320),
+      train: bandImageSet(320),
       length: { epochs: 5 },
       workers: 1,
       shouldStop: () => ++calls > 3,
@@ -138,7 +139,7 @@ describe('save and load', () => {
   it('loads a saved model that predicts exactly as the original', async () => {
     await initBackend({ prefer: 'wasm' });
     const c = await createClassifier({ hyperparameters: SMALL_CNN, seed: 2 });
-    await c.train({ train: bandsDataset(64), length: { batches: 2 }, workers: 1 });
+    await c.train({ train: bandImageSet(64), length: { batches: 2 }, workers: 1 });
     const dir = join(await tempDir(), 'model');
     const meta = await saveClassifier(c, dir, {
       lineage: { dataCommit: 'abc123' },
@@ -151,7 +152,7 @@ describe('save and load', () => {
     });
 
     const loaded = await loadClassifier(dir);
-    const probe = bandsDataset(5, 77);
+    const probe = bandImageSet(5, { seed: 77 });
     expect(Array.from(loaded.predictNormalized(probe.images, 5))).toEqual(
       Array.from(c.predictNormalized(probe.images, 5)),
     );
@@ -180,7 +181,7 @@ describe('save and load', () => {
     try {
       const { port } = server.address() as { port: number };
       const plain = await tfl.loadLayersModel(`http://127.0.0.1:${port}/${MODEL_FILES.topology}`);
-      const probe = bandsDataset(3, 8);
+      const probe = bandImageSet(3, { seed: 8 });
       const out = tf.tidy(() =>
         (plain.predict(tf.tensor4d(probe.images, [3, 28, 28, 1])) as tf.Tensor).dataSync(),
       );

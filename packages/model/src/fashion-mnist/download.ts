@@ -2,16 +2,10 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { hashFile } from '@fmnist/fs-kit';
 import { type Dispatcher, EnvHttpProxyAgent, interceptors, request } from 'undici';
 import { DatasetError } from '../errors.js';
-import {
-  type DatasetSource,
-  FASHION_MNIST_FILES,
-  hashFile,
-  OFFICIAL_MD5,
-  ROLES,
-  type SourceContext,
-} from './files.js';
+import { type DatasetSource, FASHION_MNIST_FILES, OFFICIAL_MD5, ROLES, type SourceContext } from './files.js';
 
 export const OFFICIAL_URLS = [
   'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',

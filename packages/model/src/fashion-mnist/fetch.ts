@@ -1,18 +1,24 @@
 // Making sure a folder holds valid dataset files: reuse what is there, else try each source in turn.
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  hashFile,
+  pathExists,
+  removeStaleTemps,
+  syncFile,
+  tempPathFor,
+  writeFileAtomic,
+} from '@fmnist/fs-kit';
 import { DatasetError, IdxError } from '../errors.js';
-import { parseIdx, writeFileAtomic } from '../idx.js';
+import { parseIdx } from '../idx.js';
 import { CLASS_NAMES } from './classes.js';
 import { officialSource } from './download.js';
 import {
   type DatasetFileRole,
   type DatasetSource,
-  exists,
   FASHION_MNIST_FILES,
   type FetchProgress,
   filesIn,
-  hashFile,
   OFFICIAL_MD5,
   ROLES,
   type SourceContext,
@@ -76,8 +82,9 @@ export async function fetchFashionMnist(options: FetchOptions): Promise<FetchRes
 
   const failures: string[] = [];
   for (const source of sources) {
-    const staging = join(outDir, `.staging-${process.pid}`);
-    await rm(staging, { recursive: true, force: true });
+    // A temp name of fs-kit's, so a staging folder a crashed fetch left is cleared by the next.
+    await removeStaleTemps(outDir);
+    const staging = tempPathFor(join(outDir, 'staging'));
     await mkdir(staging, { recursive: true });
     try {
       await source.produce(staging, ctx);
@@ -86,8 +93,10 @@ export async function fetchFashionMnist(options: FetchOptions): Promise<FetchRes
       const sha256: Record<string, string> = {};
       for (const role of ROLES)
         sha256[role] = await hashFile(join(staging, FASHION_MNIST_FILES[role]), 'sha256');
-      for (const role of ROLES)
+      for (const role of ROLES) {
+        await syncFile(join(staging, FASHION_MNIST_FILES[role]));
         await rename(join(staging, FASHION_MNIST_FILES[role]), join(outDir, FASHION_MNIST_FILES[role]));
+      }
       const manifest: Manifest = {
         source: source.name,
         officialOrder: source.officialOrder,
@@ -118,7 +127,7 @@ export async function fetchFashionMnist(options: FetchOptions): Promise<FetchRes
 }
 
 async function verifyExisting(dir: string, log: (l: string) => void): Promise<Manifest | undefined> {
-  const present = await Promise.all(ROLES.map((r) => exists(join(dir, FASHION_MNIST_FILES[r]))));
+  const present = await Promise.all(ROLES.map((r) => pathExists(join(dir, FASHION_MNIST_FILES[r]))));
   if (!present.some(Boolean)) return undefined;
   if (!present.every(Boolean)) {
     log('some dataset files are missing; rebuilding all four');

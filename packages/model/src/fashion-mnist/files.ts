@@ -1,9 +1,5 @@
 // The four dataset files, their checksums, and the interface every source of them implements.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 /** The four files of Fashion-MNIST, by role. */
 export const FASHION_MNIST_FILES = {
@@ -51,23 +47,4 @@ export function filesIn(dir: string): Record<DatasetFileRole, string> {
     DatasetFileRole,
     string
   >;
-}
-
-export async function hashFile(
-  file: string,
-  algo: string,
-  encoding: 'hex' | 'base64' = 'hex',
-): Promise<string> {
-  const h = createHash(algo);
-  await pipeline(createReadStream(file), h);
-  return h.digest(encoding);
-}
-
-export async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

