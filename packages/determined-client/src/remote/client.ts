@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { extractTar } from '@fmnist/fs-kit';
 import { stringify as toYaml } from 'yaml';
-import { assertRunnableByDetermined, parseExperimentConfig } from '../config.js';
+import { assertRunnableByDetermined, parseExperimentConfig } from '../config/index.js';
 import { DeterminedError, NotFoundError } from '../errors.js';
 import type { DeterminedClient, ExperimentEvent, MetricGroup, MetricsReport } from '../types.js';
 import { TERMINAL_STATES } from '../types.js';
