@@ -1,39 +1,25 @@
 /**
- * Determined's own example configs (examples/ at v0.38.1, in fixtures/determined-examples) get the
- * same accept / refuse answer from fmnist as from Determined: the recorded verdicts always, and the
- * expconf JSON schemas themselves when ../shared/specs is there.
+ * Determined's own example configs (examples/ at v0.38.1, in fixtures/determined-examples) and edits
+ * of them get the same accept / refuse answer from fmnist as from Determined: the recorded verdicts
+ * always, and the expconf JSON schemas themselves when ../shared/specs is there. A real master is
+ * asked the same in real-master.test.ts.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { assertRunnableByDetermined, ConfigError, parseExperimentConfig } from '../src/index.js';
+import {
+  exampleConfigs,
+  exampleText,
+  exampleVerdicts,
+  fmnistVerdict,
+  variants,
+  variantText,
+} from './determined-examples.js';
 import { expconfSchemasPresent, sanityValidator } from './expconf-schema.js';
 
-const corpus = join(import.meta.dirname, 'fixtures', 'determined-examples');
-type Verdict = 'accept' | { refuse: string };
-const verdicts = parse(readFileSync(join(corpus, 'verdicts.yaml'), 'utf8')) as Record<string, Verdict>;
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
-const configs = files(join(corpus, 'examples'))
-  .map((p) => relative(corpus, p))
-  .sort();
-
-/** fmnist's answer: the parser, then the 0.38 rules it checks before sending to a master. */
-function fmnistVerdict(text: string): Verdict {
-  try {
-    assertRunnableByDetermined(parseExperimentConfig(text).config);
-    return 'accept';
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    return { refuse: e.path.split('.')[0] ?? '' };
-  }
-}
+const configs = exampleConfigs();
+const verdicts = exampleVerdicts();
+const schemas = expconfSchemasPresent();
+if (!schemas) console.log('skipping the expconf schema comparisons: ../shared/specs is not there');
 
 describe("Determined 0.38.1's example configs", () => {
   it('are all here, each with a recorded verdict', () => {
@@ -43,20 +29,40 @@ describe("Determined 0.38.1's example configs", () => {
 
   for (const path of configs) {
     it(`fmnist answers as Determined does: ${path}`, () => {
-      expect(fmnistVerdict(readFileSync(join(corpus, path), 'utf8'))).toEqual(verdicts[path]);
+      const got = fmnistVerdict(exampleText(path));
+      const want = verdicts[path]!;
+      expect(got === 'accept' ? got : { refuse: got.refuse.split('.')[0] }).toEqual(want);
     });
   }
 
-  const schemas = expconfSchemasPresent();
-  if (!schemas) console.log('skipping the expconf schema comparison: ../shared/specs is not there');
   it.skipIf(!schemas)('the expconf JSON schemas give the recorded verdicts', () => {
     const sane = sanityValidator();
-    const answers = Object.fromEntries(
-      configs.map((path) => {
-        const { ok } = sane(parse(readFileSync(join(corpus, path), 'utf8')));
-        return [path, ok];
-      }),
-    );
-    expect(answers).toEqual(Object.fromEntries(configs.map((p) => [p, verdicts[p] === 'accept'])));
+    const answers = configs.map((p) => [
+      p,
+      sane(parse(exampleText(p), { version: '1.1' })).ok ? 'accept' : 'refuse',
+    ]);
+    expect(answers).toEqual(configs.map((p) => [p, verdicts[p] === 'accept' ? 'accept' : 'refuse']));
+  });
+});
+
+describe('edits of the examples, one rule each', () => {
+  for (const v of variants()) {
+    it(`${v.name}: the master would ${v.master}${v.fmnist ? `, fmnist ${v.fmnist}s (${v.why})` : ''}`, () => {
+      const got = fmnistVerdict(variantText(v));
+      expect(got === 'accept' ? 'accept' : 'refuse').toBe(v.fmnist ?? v.master);
+    });
+  }
+
+  it('fmnist never lets through what the master refuses', () => {
+    for (const v of variants()) if (v.master === 'refuse') expect(v.fmnist ?? 'refuse').toBe('refuse');
+  });
+
+  it.skipIf(!schemas)('the expconf schemas give the recorded sanity verdicts', () => {
+    const sane = sanityValidator();
+    const answers = variants().map((v) => [
+      v.name,
+      sane(parse(variantText(v), { version: '1.1' })).ok ? 'accept' : 'refuse',
+    ]);
+    expect(answers).toEqual(variants().map((v) => [v.name, v.schema]));
   });
 });

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import {
   AuthError,
   ConfigError,
@@ -17,7 +18,23 @@ import {
   planSearch,
 } from '../src/index.js';
 import { code } from './contract.js';
+import {
+  exampleConfigs,
+  exampleText,
+  exampleVerdicts,
+  variants,
+  variantText,
+} from './determined-examples.js';
 import { REAL_MASTER_PASSWORD, type RealMaster, realMasterMissing, startRealMaster } from './real-master.js';
+
+async function login(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'determined', password: REAL_MASTER_PASSWORD }),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
 
 const missing = realMasterMissing();
 if (missing) console.log(`skipping the real Determined master tests: ${missing}`);
@@ -116,13 +133,36 @@ describe.skipIf(missing !== null)('a real Determined 0.38.1 master', () => {
       await code(client.registerVersion('fashion-classifier', '00000000-0000-0000-0000-000000000000')),
     ).toBe('CHECKPOINT_NOT_FOUND');
   });
+  it("answers Determined's example configs and their edits as recorded (validateOnly)", async () => {
+    const token = await login(master.url);
+    // No agents here: a config asking for slots would be refused for capacity, not for its shape.
+    const ask = async (text: string) => {
+      const res = await fetch(`${master.url}/api/v1/experiments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ config: text, validateOnly: true }),
+      });
+      await res.body?.cancel();
+      return res.status === 200 ? 'accept' : 'refuse';
+    };
+    const noSlots = (text: string) => {
+      const o = parse(text) as Record<string, unknown>;
+      return stringify({ ...o, resources: { ...(o.resources as object), slots_per_trial: 0 } });
+    };
+    const verdicts = exampleVerdicts();
+    const examples = [];
+    for (const p of exampleConfigs()) examples.push([p, await ask(noSlots(exampleText(p)))]);
+    expect(examples).toEqual(
+      exampleConfigs().map((p) => [p, verdicts[p] === 'accept' ? 'accept' : 'refuse']),
+    );
+    const edits = [];
+    for (const v of variants())
+      edits.push([v.name, await ask(variantText(v, { 'resources.slots_per_trial': 0 }))]);
+    expect(edits).toEqual(variants().map((v) => [v.name, v.master]));
+  });
+
   it("previews the same search plan as fmnist's --dry-run (POST /api/v1/preview-hp-search)", async () => {
-    const login = await fetch(`${master.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'determined', password: REAL_MASTER_PASSWORD }),
-    });
-    const { token } = (await login.json()) as { token: string };
+    const token = await login(master.url);
     // The shipped adaptive.yaml's search in the 0.38 form, then a few that exercise the modes.
     const shipped = parseExperimentConfig(
       await readFile(

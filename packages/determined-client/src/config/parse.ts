@@ -1,10 +1,11 @@
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { Hyperparameter, ParsedConfig } from '../types.js';
 import { parseHyperparameter } from './hyperparameters.js';
 import { parseLength } from './lengths.js';
 import { parseSearcher } from './searcher.js';
+import { checkTopLevelShapes } from './top-level.js';
 import { isObj, optional, posInt, show, str } from './values.js';
+import { parseConfigYaml } from './yaml.js';
 
 /** Top-level fields of Determined's experiment config that change nothing on the embedded master. */
 const IGNORED_LOCALLY: Record<string, string> = {
@@ -55,14 +56,7 @@ const KNOWN_TOP = new Set([
  * `ignored`.
  */
 export function parseExperimentConfig(input: string | Record<string, unknown>): ParsedConfig {
-  let raw: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      raw = parseYaml(input);
-    } catch (e) {
-      throw new ConfigError('', `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
+  const raw: unknown = typeof input === 'string' ? parseConfigYaml(input) : input;
   if (!isObj(raw)) throw new ConfigError('', `an experiment config is a mapping of fields, got ${show(raw)}`);
   const warnings: string[] = [];
   const ignored: string[] = [];
@@ -71,6 +65,8 @@ export function parseExperimentConfig(input: string | Record<string, unknown>): 
     const why = IGNORED_LOCALLY[k];
     if (why && raw[k] !== null && raw[k] !== undefined) ignored.push(`${k} (${why})`);
   }
+
+  checkTopLevelShapes(raw);
 
   const hpsRaw = raw.hyperparameters ?? {};
   if (!isObj(hpsRaw)) throw new ConfigError('hyperparameters', `expected a mapping, got ${show(hpsRaw)}`);
@@ -83,8 +79,8 @@ export function parseExperimentConfig(input: string | Record<string, unknown>): 
   const description = optional(raw, 'description', '', str) ?? '';
   const labels =
     optional(raw, 'labels', '', (v, p) => {
+      // A list only: a 0.38 master refuses a mapping (experiment.json).
       if (Array.isArray(v)) return v.map((x, i) => str(x, `${p}[${i}]`));
-      if (isObj(v)) return Object.keys(v);
       throw new ConfigError(p, `expected a list of strings, got ${show(v)}`);
     }) ?? [];
   const recordsPerEpoch = optional(raw, 'records_per_epoch', '', (v, p) => posInt(v, p, 0)) || null;
