@@ -283,7 +283,8 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
       (_m, body) => {
         let config: Json;
         try {
-          config = obj(parse(String(body.config ?? '')));
+          // YAML 1.1, as JSONFromYaml (master/pkg/schemas/util.go) reads it through go-yaml v2.
+          config = obj(parse(String(body.config ?? ''), { version: '1.1' }));
         } catch (e) {
           throw invalid(`invalid experiment config: ${(e as Error).message}`);
         }
@@ -366,7 +367,15 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
       'GET',
       /^\/api\/v1\/experiments$/,
       (_m, _b, url) => {
-        const p = page([...experiments.values()].map((x) => x.e).reverse(), url);
+        // GetExperiments (master/internal/api_experiment.go) reads searcher_type and searcher_metric
+        // with ->> (unquoted, filled, unlike GetExperiment's ->), and intentionally sends no trial_ids.
+        const listed = [...experiments.values()].map(({ e, config }) => ({
+          ...e,
+          searcherType: String(obj(config.searcher).name ?? ''),
+          searcherMetric: String(obj(config.searcher).metric ?? ''),
+          trialIds: [],
+        }));
+        const p = page(listed.reverse(), url);
         return { experiments: p.items, pagination: p.pagination };
       },
     ],
@@ -591,17 +600,30 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
         const meta = obj(body.metadata);
         // The master's checkpoint views cast metadata.steps_completed to an integer; anything else breaks them.
         int32(meta.steps_completed, 'checkpoint.metadata.steps_completed');
-        const last = (grp: string) =>
-          obj(metrics.filter((r) => r.trialId === t.id && r.group === grp).at(-1)?.metrics).avg_metrics ?? {};
+        // checkpoints_view (master/static/migrations/20240131154725_add-storage-config.tx.up.sql) joins
+        // the trial's reports at the checkpoint's steps_completed when it is read, not when it is
+        // reported; with none there, the master answers {avgMetrics: null, batchMetrics: []}.
+        const steps = Number(meta.steps_completed);
+        const at = (grp: string) =>
+          metrics.find((r) => r.trialId === t.id && r.group === grp && r.totalBatches === steps);
+        const config = experiments.get(Number(t.experimentId))!.config;
         const c = {
           ...body,
           training: {
             trialId: t.id,
             experimentId: t.experimentId,
-            experimentConfig: experiments.get(Number(t.experimentId))!.config,
+            experimentConfig: config,
             hparams: t.hparams,
-            trainingMetrics: { avgMetrics: last('training') },
-            validationMetrics: { avgMetrics: last('validation') },
+            get trainingMetrics() {
+              return { avgMetrics: obj(at('training')?.metrics).avg_metrics ?? null, batchMetrics: [] };
+            },
+            get validationMetrics() {
+              return { avgMetrics: obj(at('validation')?.metrics).avg_metrics ?? null };
+            },
+            get searcherMetric() {
+              const v = obj(obj(at('validation')?.metrics).avg_metrics)[String(obj(config.searcher).metric)];
+              return typeof v === 'number' ? v : null;
+            },
           },
         };
         checkpoints.set(String(body.uuid), c);
