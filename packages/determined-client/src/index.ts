@@ -4,7 +4,7 @@ import { createLocalDeterminedClient } from './local/client.js';
 import { createRemoteDeterminedClient } from './remote/client.js';
 import type { Checkpoint, DeterminedClient, TrialRunner } from './types.js';
 
-export { assertRunnableByDetermined, flattenHyperparameters, parseExperimentConfig } from './config.js';
+export { assertRunnableByDetermined, flattenHyperparameters, parseExperimentConfig } from './config/index.js';
 export {
   AuthError,
   ConfigError,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteDeterminedClient } from '../src/index.js';
-import { TAR_END, tarEntry } from './fake-master/index.js';
+import { TAR_END, tarEntry } from './fake-master/tar.js';
 
 // GET /checkpoints/{uuid} streams the checkpoint's storage as a tar, each object under its key
 // (master/internal/core_checkpoint.go at v0.38.1): a key holding `..` or a link in shared_fs storage

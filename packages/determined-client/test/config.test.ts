@@ -112,6 +112,26 @@ searcher: {name: single, metric: validation_loss, max_length: {epochs: 5}}
     expect(configError('searcher: {name: single, metric: l\n').message).toMatch(/not valid YAML/);
   });
 
+  it('checks the shape of the fields it passes on as a 0.38 master would', () => {
+    const top = (y: string) => configError(`${y}\nsearcher: {name: single, metric: l}`);
+    expect(top('checkpoint_storage: {type: nfs}').message).toBe(
+      'checkpoint_storage.type: expected one of shared_fs, directory, s3, gcs, azure, got "nfs"',
+    );
+    expect(top('checkpoint_policy: sometimes').path).toBe('checkpoint_policy');
+    expect(top('labels: {a: 1}').path).toBe('labels');
+    expect(top('data: [1]').path).toBe('data');
+    expect(top('internal: {}').path).toBe('internal');
+  });
+
+  it('refuses a value the master would read otherwise (it reads YAML 1.1)', () => {
+    expect(configError('debug: on\nsearcher: {name: single, metric: l}').message).toBe(
+      'debug: "on" is read as true by a Determined master (YAML 1.1); write true, or quote it to keep the string',
+    );
+    expect(() =>
+      parseExperimentConfig('description: "on"\nsearcher: {name: single, metric: l}'),
+    ).not.toThrow();
+  });
+
   it('rejects hyperparameters Determined rejects, with their paths', () => {
     const hp = (h: string) => configError(`hyperparameters: ${h}\nsearcher: {name: single, metric: l}`);
     expect(hp('{lr: {type: double, minval: 0.1, maxval: 0.01}}').message).toBe(

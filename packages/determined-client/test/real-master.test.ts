@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import {
   AuthError,
   ConfigError,
@@ -17,7 +18,21 @@ import {
   planSearch,
 } from '../src/index.js';
 import { code } from './contract.js';
-import { REAL_MASTER_PASSWORD, type RealMaster, realMasterMissing, startRealMaster } from './real-master.js';
+import {
+  exampleConfigs,
+  exampleText,
+  exampleVerdicts,
+  variants,
+  variantText,
+} from './determined-examples.js';
+import {
+  REAL_MASTER_PASSWORD,
+  type RealMaster,
+  realMasterMissing,
+  realMasterToken,
+  startRealMaster,
+  unmanagedTrial,
+} from './real-master.js';
 
 const missing = realMasterMissing();
 if (missing) console.log(`skipping the real Determined master tests: ${missing}`);
@@ -116,13 +131,106 @@ describe.skipIf(missing !== null)('a real Determined 0.38.1 master', () => {
       await code(client.registerVersion('fashion-classifier', '00000000-0000-0000-0000-000000000000')),
     ).toBe('CHECKPOINT_NOT_FOUND');
   });
-  it("previews the same search plan as fmnist's --dry-run (POST /api/v1/preview-hp-search)", async () => {
-    const login = await fetch(`${master.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'determined', password: REAL_MASTER_PASSWORD }),
+  it('reads back experiments, trials, checkpoints and model versions as the master keeps them', async () => {
+    const first = '11111111-1111-4111-8111-111111111111';
+    const latest = '22222222-2222-4222-8222-222222222222';
+    const { experimentId, trialId } = await unmanagedTrial(master.url, await realMasterToken(master.url), {
+      config: 'name: reads\nsearcher: {name: single, metric: validation_loss}\nhyperparameters: {lr: 0.01}\n',
+      hparams: { lr: 0.01 },
+      reports: [
+        { group: 'training', steps: 100, metrics: { loss: 0.5 } },
+        { group: 'validation', steps: 100, metrics: { validation_loss: 0.4, accuracy: 0.8 } },
+        { checkpoint: first, steps: 100 },
+        { checkpoint: latest, steps: 200 },
+        { group: 'validation', steps: 200, metrics: { validation_loss: 0.6 } },
+      ],
     });
-    const { token } = (await login.json()) as { token: string };
+    // GetExperiment answers searcherType JSON-quoted and searcherMetric empty; the list answers them
+    // plain and leaves trialIds out: the client reads the config's words in both.
+    const expected = { searcherType: 'single', searcherMetric: 'validation_loss', smallerIsBetter: true };
+    expect(await client.getExperiment(experimentId)).toMatchObject({
+      ...expected,
+      numTrials: 1,
+      trialIds: [trialId],
+    });
+    expect((await client.listExperiments()).find((e) => e.id === experimentId)).toMatchObject({
+      ...expected,
+      numTrials: 1,
+    });
+    // The best validation (0.4 at 100) is not the latest (0.6 at 200), nor is the best checkpoint the latest.
+    const trial = {
+      id: trialId,
+      experimentId,
+      hparams: { lr: 0.01 },
+      stepsCompleted: 200,
+      bestValidation: { stepsCompleted: 100, metrics: { validation_loss: 0.4, accuracy: 0.8 } },
+      latestValidation: { stepsCompleted: 200, metrics: { validation_loss: 0.6 } },
+      searcherMetricValue: 0.4,
+      latestCheckpoint: latest,
+    };
+    expect(await client.getTrial(trialId)).toMatchObject(trial);
+    expect(await client.listTrials(experimentId)).toMatchObject([trial]);
+    // A checkpoint carries the reports at its own step, joined when it is read (checkpoints_view).
+    const checkpoints = await client.listCheckpoints({ trialId });
+    expect(checkpoints.map((c) => [c.uuid, c.stepsCompleted])).toEqual([
+      [first, 100],
+      [latest, 200],
+    ]);
+    expect(checkpoints[0]).toMatchObject({
+      experimentId,
+      trialId,
+      state: 'COMPLETED',
+      resources: { 'model.json': 123, 'weights.bin': 4096 },
+      metadata: { framework: 'fmnist', steps_completed: 100 },
+      trainingMetrics: { loss: 0.5 },
+      validationMetrics: { validation_loss: 0.4, accuracy: 0.8 },
+      searcherMetric: 0.4,
+    });
+    expect(await client.getCheckpoint(latest)).toMatchObject({
+      trainingMetrics: {},
+      validationMetrics: { validation_loss: 0.6 },
+      searcherMetric: 0.6,
+    });
+    expect((await client.listCheckpoints({ experimentId })).map((c) => c.uuid)).toEqual([first, latest]);
+
+    await client.createModel('reads-model');
+    const version = await client.registerVersion('reads-model', first);
+    expect(version).toMatchObject({ model: 'reads-model', version: 1, experimentId, trialId });
+    expect(version.checkpoint).toMatchObject({ uuid: first, stepsCompleted: 100 });
+    expect((await client.listVersions('reads-model')).map((v) => v.checkpoint.uuid)).toEqual([first]);
+    expect(await client.getVersion('reads-model', 'latest')).toMatchObject({ version: 1 });
+  });
+
+  it("answers Determined's example configs and their edits as recorded (validateOnly)", async () => {
+    const token = await realMasterToken(master.url);
+    // No agents here: a config asking for slots would be refused for capacity, not for its shape.
+    const ask = async (text: string) => {
+      const res = await fetch(`${master.url}/api/v1/experiments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ config: text, validateOnly: true }),
+      });
+      await res.body?.cancel();
+      return res.status === 200 ? 'accept' : 'refuse';
+    };
+    const noSlots = (text: string) => {
+      const o = parse(text) as Record<string, unknown>;
+      return stringify({ ...o, resources: { ...(o.resources as object), slots_per_trial: 0 } });
+    };
+    const verdicts = exampleVerdicts();
+    const examples = [];
+    for (const p of exampleConfigs()) examples.push([p, await ask(noSlots(exampleText(p)))]);
+    expect(examples).toEqual(
+      exampleConfigs().map((p) => [p, verdicts[p] === 'accept' ? 'accept' : 'refuse']),
+    );
+    const edits = [];
+    for (const v of variants())
+      edits.push([v.name, await ask(variantText(v, { 'resources.slots_per_trial': 0 }))]);
+    expect(edits).toEqual(variants().map((v) => [v.name, v.master]));
+  });
+
+  it("previews the same search plan as fmnist's --dry-run (POST /api/v1/preview-hp-search)", async () => {
+    const token = await realMasterToken(master.url);
     // The shipped adaptive.yaml's search in the 0.38 form, then a few that exercise the modes.
     const shipped = parseExperimentConfig(
       await readFile(

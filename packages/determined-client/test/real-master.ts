@@ -145,3 +145,68 @@ export async function startRealMaster(): Promise<RealMaster> {
     throw e;
   }
 }
+
+/** Logs in as the admin the test master was set up with; returns the bearer token. */
+export async function realMasterToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'determined', password: REAL_MASTER_PASSWORD }),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
+
+/**
+ * A trial with reports and checkpoints on a master without agents: an unmanaged experiment and trial
+ * made, and reported to, as the harness's unmanaged mode does (harness/determined/experimental/
+ * core_v2/_unmanaged.py: CreateExperiment and CreateTrial with `unmanaged`; core/_checkpoint.py:
+ * ReportCheckpoint). StartTrial is left out: on this PostgreSQL the 0.38.1 master answers it with
+ * "FOR UPDATE cannot be applied to the nullable side of an outer join", and reports need no run id.
+ */
+export async function unmanagedTrial(
+  url: string,
+  token: string,
+  plan: {
+    config: string;
+    hparams: Record<string, unknown>;
+    reports: (
+      | { group: 'training' | 'validation'; steps: number; metrics: Record<string, number> }
+      | { checkpoint: string; steps: number }
+    )[];
+  },
+): Promise<{ experimentId: number; trialId: number }> {
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${text}`);
+    return JSON.parse(text || '{}') as Record<string, Record<string, unknown>>;
+  };
+  const e = await call('/api/v1/experiments', { config: plan.config, unmanaged: true, activate: true });
+  const experimentId = Number(e.experiment!.id);
+  const t = await call('/api/v1/trials', { experimentId, hparams: plan.hparams, unmanaged: true });
+  const trialId = Number(t.trial!.id);
+  const taskId = String(t.trial!.taskId);
+  for (const r of plan.reports) {
+    if ('checkpoint' in r) {
+      await call('/api/v1/checkpoints', {
+        uuid: r.checkpoint,
+        taskId,
+        resources: { 'model.json': '123', 'weights.bin': '4096' },
+        metadata: { steps_completed: r.steps, framework: 'fmnist' },
+        state: 'STATE_COMPLETED',
+        reportTime: new Date().toISOString(),
+        training: {},
+      });
+    } else {
+      await call(`/api/v1/trials/${trialId}/metrics`, {
+        metrics: { trialId, stepsCompleted: r.steps, metrics: { avgMetrics: r.metrics } },
+        group: r.group,
+      });
+    }
+  }
+  return { experimentId, trialId };
+}

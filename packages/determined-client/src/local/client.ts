@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseExperimentConfig } from '../config.js';
+import { parseExperimentConfig } from '../config/index.js';
 import { DeterminedError, NotFoundError } from '../errors.js';
 import { describeVersion } from '../internal/version.js';
 import { createSearcher } from '../search.js';

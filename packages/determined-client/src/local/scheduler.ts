@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseExperimentConfig } from '../config.js';
+import { parseExperimentConfig } from '../config/index.js';
 import { DeterminedError } from '../errors.js';
 import { TRIAL_ENV } from '../internal/env.js';
 import { createSearcher, type Searcher } from '../search.js';

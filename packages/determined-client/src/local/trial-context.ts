@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { parseExperimentConfig } from '../config.js';
+import { parseExperimentConfig } from '../config/index.js';
 import { DeterminedError, NotFoundError } from '../errors.js';
 import { copyCheckpointDir } from '../internal/checkpoint-dir.js';
 import { checkTimeMetric } from '../internal/time-metric.js';

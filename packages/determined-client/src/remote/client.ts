@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { extractTar } from '@fmnist/fs-kit';
 import { stringify as toYaml } from 'yaml';
-import { assertRunnableByDetermined, parseExperimentConfig } from '../config.js';
+import { assertRunnableByDetermined, parseExperimentConfig } from '../config/index.js';
 import { DeterminedError, NotFoundError } from '../errors.js';
 import type { DeterminedClient, ExperimentEvent, MetricGroup, MetricsReport } from '../types.js';
 import { TERMINAL_STATES } from '../types.js';
@@ -159,7 +159,11 @@ export function createRemoteDeterminedClient(opts: RemoteDeterminedClientOptions
 
     async getTrial(id) {
       const r = await api.json('GET', `/api/v1/trials/${id}`, { notFound: 'TRIAL_NOT_FOUND' });
-      return toTrial(obj(r.trial), undefined, latestCompleted(await trialCheckpoints(id)));
+      const t = obj(r.trial);
+      // The trial's own searcherMetricValue is 0 until the searcher sets it (always, for an
+      // unmanaged trial): read the metric from its best validation, by the experiment's metric name.
+      const { searcherMetric } = await getExperiment(Number(t.experimentId));
+      return toTrial(t, searcherMetric, latestCompleted(await trialCheckpoints(id)));
     },
 
     async getTrialMetrics(trialId, group: MetricGroup): Promise<MetricsReport[]> {

@@ -16,10 +16,16 @@ export const state = (s: unknown): ExperimentState =>
 export const obj = (v: unknown): Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
 const int = (v: unknown): number | null => (v === undefined || v === null || v === '' ? null : Number(v));
-/** Determined keeps metrics as {avg_metrics, batch_metrics}; callers want the averages. */
+/**
+ * Determined keeps metrics as {avgMetrics, batchMetrics} (common/v1/metrics.proto); callers want the
+ * averages. A checkpoint taken with no report at its step comes back `{avgMetrics: null,
+ * batchMetrics: []}` from a 0.38.1 master: no metrics, not that wrapper.
+ */
 export const avg = (m: unknown): Json => {
   const o = obj(m);
-  return obj(o.avgMetrics ?? o.avg_metrics ?? o);
+  if ('avgMetrics' in o) return obj(o.avgMetrics);
+  if ('avg_metrics' in o) return obj(o.avg_metrics);
+  return o;
 };
 
 /**

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractTar } from '@fmnist/fs-kit';
-import { parseExperimentConfig } from '../config.js';
+import { parseExperimentConfig } from '../config/index.js';
 import { DeterminedError } from '../errors.js';
 import { checkTimeMetric } from '../internal/time-metric.js';
 import type { Length, MetricGroup, SearcherOperation, TrialContext } from '../types.js';

@@ -1,4 +1,4 @@
-import { flattenHyperparameters, gridAxis } from '../config.js';
+import { flattenHyperparameters, gridAxis } from '../config/index.js';
 import type { ExperimentConfig } from '../types.js';
 import { FullLengthSearch, type FullLengthState, newFullLengthState, setPath } from './random.js';
 import type { Searcher } from './searcher.js';

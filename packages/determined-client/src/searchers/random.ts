@@ -1,5 +1,5 @@
 import { createRandom, deriveSeed } from '@fmnist/fs-kit';
-import { flattenHyperparameters } from '../config.js';
+import { flattenHyperparameters } from '../config/index.js';
 import type { ExperimentConfig, Hyperparameter } from '../types.js';
 import { type Searcher, type SearchOp, searchLength } from './searcher.js';
 

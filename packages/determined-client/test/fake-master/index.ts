@@ -4,10 +4,9 @@
 // as {error: {code, reason, error}}. It can run trials like a master does: `runTrial` is started with
 // the container environment of a 0.38 master for each run, and preempted, paused, killed and resumed.
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { registryRoutes } from './registry.js';
 import {
@@ -23,53 +22,9 @@ import {
   trialContainerEnv,
   unauthenticated,
 } from './rules.js';
+import { tarDirectory } from './tar.js';
 
 type Json = Record<string, unknown>;
-
-/**
- * One ustar entry: header and padded data. `type` is the tar type flag ('0' file, '2' symbolic link);
- * the master writes each object of the checkpoint's storage under its key relative to the checkpoint
- * (master/internal/core_checkpoint.go getCheckpoint, master/pkg/checkpoints/s3/s3checkpoints.go,
- * master/pkg/checkpoints/archive/tar_archive_writer.go at v0.38.1).
- */
-export function tarEntry(path: string, data: Buffer, mtime: number, type = '0', linkpath = ''): Buffer[] {
-  const h = Buffer.alloc(512);
-  h.write(path, 0, 100);
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-  h.write(`${Math.floor(mtime).toString(8).padStart(11, '0')}\0`, 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write(linkpath, 157, 100);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return [h, data, Buffer.alloc((512 - (data.length % 512)) % 512)];
-}
-
-/** The two zero blocks that end an archive. */
-export const TAR_END = Buffer.alloc(1024);
-
-/** A ustar archive of a directory (what GET /checkpoints/{uuid} serves). */
-export function tarDirectory(dir: string): Buffer {
-  const blocks: Buffer[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else
-        blocks.push(...tarEntry(relative(dir, p).split(sep).join('/'), readFileSync(p), st.mtimeMs / 1000));
-    }
-  };
-  walk(dir);
-  blocks.push(TAR_END);
-  return Buffer.concat(blocks);
-}
 
 /** A trial run the master started: how it ends, and how the master stops it (a container's SIGKILL). */
 export interface TrialRun {
@@ -283,7 +238,8 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
       (_m, body) => {
         let config: Json;
         try {
-          config = obj(parse(String(body.config ?? '')));
+          // YAML 1.1, as JSONFromYaml (master/pkg/schemas/util.go) reads it through go-yaml v2.
+          config = obj(parse(String(body.config ?? ''), { version: '1.1' }));
         } catch (e) {
           throw invalid(`invalid experiment config: ${(e as Error).message}`);
         }
@@ -366,7 +322,15 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
       'GET',
       /^\/api\/v1\/experiments$/,
       (_m, _b, url) => {
-        const p = page([...experiments.values()].map((x) => x.e).reverse(), url);
+        // GetExperiments (master/internal/api_experiment.go) reads searcher_type and searcher_metric
+        // with ->> (unquoted, filled, unlike GetExperiment's ->), and intentionally sends no trial_ids.
+        const listed = [...experiments.values()].map(({ e, config }) => ({
+          ...e,
+          searcherType: String(obj(config.searcher).name ?? ''),
+          searcherMetric: String(obj(config.searcher).metric ?? ''),
+          trialIds: [],
+        }));
+        const p = page(listed.reverse(), url);
         return { experiments: p.items, pagination: p.pagination };
       },
     ],
@@ -591,17 +555,30 @@ export async function startFakeMaster(opts: FakeMasterOptions): Promise<FakeMast
         const meta = obj(body.metadata);
         // The master's checkpoint views cast metadata.steps_completed to an integer; anything else breaks them.
         int32(meta.steps_completed, 'checkpoint.metadata.steps_completed');
-        const last = (grp: string) =>
-          obj(metrics.filter((r) => r.trialId === t.id && r.group === grp).at(-1)?.metrics).avg_metrics ?? {};
+        // checkpoints_view (master/static/migrations/20240131154725_add-storage-config.tx.up.sql) joins
+        // the trial's reports at the checkpoint's steps_completed when it is read, not when it is
+        // reported; with none there, the master answers {avgMetrics: null, batchMetrics: []}.
+        const steps = Number(meta.steps_completed);
+        const at = (grp: string) =>
+          metrics.find((r) => r.trialId === t.id && r.group === grp && r.totalBatches === steps);
+        const config = experiments.get(Number(t.experimentId))!.config;
         const c = {
           ...body,
           training: {
             trialId: t.id,
             experimentId: t.experimentId,
-            experimentConfig: experiments.get(Number(t.experimentId))!.config,
+            experimentConfig: config,
             hparams: t.hparams,
-            trainingMetrics: { avgMetrics: last('training') },
-            validationMetrics: { avgMetrics: last('validation') },
+            get trainingMetrics() {
+              return { avgMetrics: obj(at('training')?.metrics).avg_metrics ?? null, batchMetrics: [] };
+            },
+            get validationMetrics() {
+              return { avgMetrics: obj(at('validation')?.metrics).avg_metrics ?? null };
+            },
+            get searcherMetric() {
+              const v = obj(obj(at('validation')?.metrics).avg_metrics)[String(obj(config.searcher).metric)];
+              return typeof v === 'number' ? v : null;
+            },
           },
         };
         checkpoints.set(String(body.uuid), c);
