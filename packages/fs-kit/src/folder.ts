@@ -31,25 +31,41 @@ async function currentVersion(dir: string): Promise<{ kind: 'absent' | 'folder' 
 }
 
 /**
+ * A staging folder beside `dir` (a `tempPathFor` name, so `removeStaleTemps` clears what a crash leaves)
+ * that `fill` wrote, every file in it fsynced; removed again when `fill` fails.
+ */
+async function stageDir<T>(
+  dir: string,
+  fill: (staging: string) => Promise<T>,
+): Promise<{ path: string; filled: T }> {
+  await mkdir(dirname(dir), { recursive: true });
+  const path = tempPathFor(dir);
+  await mkdir(path);
+  try {
+    const filled = await fill(path);
+    await syncTree(path);
+    return { path, filled };
+  } catch (e) {
+    await rm(path, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
  * Creates the folder `dir`, which must not exist (or be empty), whole or not at all: `fill` writes into
  * an empty staging folder beside it (a `tempPathFor` name, so `removeStaleTemps` clears what a crash
  * leaves), every file in it is fsynced, and one rename puts it in place. Unlike `replaceDir`, `dir` is a
  * plain folder, not a link. When `fill` or the rename fails, the staging folder is removed.
  */
 export async function writeDirAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
-  const parent = dirname(dir);
-  await mkdir(parent, { recursive: true });
-  const staging = tempPathFor(dir);
-  await mkdir(staging);
+  const staging = await stageDir(dir, fill);
   try {
-    await fill(staging);
-    await syncTree(staging);
-    await rename(staging, dir);
+    await rename(staging.path, dir);
   } catch (e) {
-    await rm(staging, { recursive: true, force: true });
+    await rm(staging.path, { recursive: true, force: true });
     throw e;
   }
-  await syncDir(parent);
+  await syncDir(dirname(dir));
 }
 
 /**
@@ -68,30 +84,19 @@ export async function replacePlainDir<T>(dir: string, fill: (staging: string) =>
       `${dir} is a link (to ${before.target}), not a folder`,
       'remove the link or pick another path',
     );
-  const parent = dirname(dir);
-  await mkdir(parent, { recursive: true });
-  const staging = tempPathFor(dir);
-  await mkdir(staging);
-  let filled: T;
-  try {
-    filled = await fill(staging);
-    await syncTree(staging);
-  } catch (e) {
-    await rm(staging, { recursive: true, force: true });
-    throw e;
-  }
+  const staging = await stageDir(dir, fill);
   const aside = before.kind === 'folder' ? tempPathFor(dir) : undefined;
   if (aside) await rename(dir, aside);
   try {
-    await rename(staging, dir);
+    await rename(staging.path, dir);
   } catch (e) {
     if (aside) await rename(aside, dir);
-    await rm(staging, { recursive: true, force: true });
+    await rm(staging.path, { recursive: true, force: true });
     throw e;
   }
-  await syncDir(parent);
+  await syncDir(dirname(dir));
   if (aside) await rm(aside, { recursive: true, force: true });
-  return filled;
+  return staging.filled;
 }
 
 /**
@@ -109,16 +114,12 @@ export async function replacePlainDir<T>(dir: string, fill: (staging: string) =>
  */
 export async function replaceDir(dir: string, fill: (staging: string) => Promise<void>): Promise<string> {
   const parent = dirname(dir);
-  await mkdir(parent, { recursive: true });
-  const staging = tempPathFor(dir);
-  await mkdir(staging);
+  const staging = await stageDir(dir, fill);
   const versionName = `.${basename(dir)}@${randomBytes(6).toString('hex')}`;
   try {
-    await fill(staging);
-    await syncTree(staging);
-    await rename(staging, join(parent, versionName));
+    await rename(staging.path, join(parent, versionName));
   } catch (e) {
-    await rm(staging, { recursive: true, force: true });
+    await rm(staging.path, { recursive: true, force: true });
     throw e;
   }
   const before = await currentVersion(dir);
