@@ -278,3 +278,36 @@ void add_bias(const float *a, const float *bias, float *out, int rows, int cols)
     for (int c = c4; c < cols; c++) out[c] = a[c] + bias[c];
   }
 }
+
+// Input gradient from the patch-gradient matrix (col2im): cols is [N*OH*OW, KH*KW*C] with columns ordered
+// like the filter's [KH, KW, Cin] axes; each row is added back onto the input pixels its patch covered,
+// in a fixed order (output pixel, then tap). Taps that fell on padding are dropped. Four channels at a time.
+EXPORT(col2im)
+void col2im(const float *cols, float *dx, int n, int h, int w, int c, int oh, int ow, int kh, int kw, int sh,
+            int sw, int pad_top, int pad_left) {
+  __builtin_memset(dx, 0, (unsigned long)n * h * w * c * sizeof(float));
+  int c4 = c & ~3;
+  const float *s = cols;
+  for (int b = 0; b < n; b++) {
+    float *img = dx + b * h * w * c;
+    for (int y = 0; y < oh; y++) {
+      for (int xo = 0; xo < ow; xo++) {
+        for (int i = 0; i < kh; i++) {
+          int ih = y * sh - pad_top + i;
+          if (ih < 0 || ih >= h) {
+            s += kw * c;
+            continue;
+          }
+          for (int j = 0; j < kw; j++, s += c) {
+            int iw = xo * sw - pad_left + j;
+            if (iw < 0 || iw >= w) continue;
+            float *d = img + (ih * w + iw) * c;
+            for (int ch = 0; ch < c4; ch += 4)
+              wasm_v128_store(d + ch, wasm_f32x4_add(wasm_v128_load(d + ch), wasm_v128_load(s + ch)));
+            for (int ch = c4; ch < c; ch++) d[ch] += s[ch];
+          }
+        }
+      }
+    }
+  }
+}

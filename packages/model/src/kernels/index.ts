@@ -26,7 +26,7 @@ const configs: KernelConfig[] = [
 /** What each kernel this package puts on the wasm backend runs on, for benchmarks and logs. */
 export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
   Conv2DBackpropFilter: 'direct wasm SIMD for cin < 4, else im2col (wasm SIMD) + XNNPACK GEMM',
-  Conv2DBackpropInput: 'XNNPACK convolution of the rotated filter',
+  Conv2DBackpropInput: 'XNNPACK GEMM + col2im (wasm SIMD)',
   BatchMatMul: 'transposes (wasm SIMD) + XNNPACK GEMM, the operand order that packs less',
   MaxPool: 'wasm SIMD (2x2, stride 2)',
   MaxPoolGrad: 'wasm SIMD',

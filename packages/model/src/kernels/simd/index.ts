@@ -40,6 +40,22 @@ export interface SimdKernels {
     padLeft: number,
   ): void;
   add_bias(a: number, bias: number, out: number, rows: number, cols: number): void;
+  col2im(
+    cols: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   max_pool_grad_2x2(
     x: number,
