@@ -1,5 +1,6 @@
 // Where one training step's time goes, per kernel, on one thread:
 // `node packages/model/scripts/profile-step.mjs IMAGES.gz LABELS.gz [batches]` (after building the package).
+// On a machine others are using, compare the CPU time per batch: the wall time counts their turns too.
 import * as tf from '@tensorflow/tfjs-core';
 import { createClassifier, initBackend, loadImageSet } from '../dist/index.js';
 
@@ -30,12 +31,15 @@ const model = await createClassifier();
 await model.train({ train, length: { batches: 3 }, workers: 1 });
 totals.clear();
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const r = await model.train({ train, length: { batches: 3 + batches }, workers: 1 });
 const wall = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 const kernelMs = [...totals.values()].reduce((s, e) => s + e.ms, 0);
 const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
 console.log(
-  `${r.imagesPerSecond.toFixed(0)} images/s on one thread; ${(wall / batches).toFixed(1)} ms per batch`,
+  `${r.imagesPerSecond.toFixed(0)} images/s on one thread; ${(wall / batches).toFixed(1)} ms per batch, ${(cpuMs / batches).toFixed(1)} ms of CPU`,
 );
 for (const [name, e] of rows) {
   console.log(

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerWasmTrainingKernels } from '../src/kernels/index.js';
 
 type Shape4 = [number, number, number, number];
@@ -92,6 +92,12 @@ function convCases(): ConvCase[] {
   // The default CNN's own layers (second one at a reduced batch: the cpu reference is slow).
   cases.push({ n: 64, h: 28, w: 28, cin: 1, cout: 32, k: 3, s: 1, pad: 'valid' });
   cases.push({ n: 4, h: 13, w: 13, cin: 32, cout: 64, k: 3, s: 1, pad: 'valid' });
+  // Few input channels with cout a multiple of 4 take the direct filter gradient: blocks of 8 and of 4
+  // output channels, filter rows of 1, 2, 3 and 5 taps (a triple and a pair), strides, padding, batch 1.
+  cases.push({ n: 1, h: 9, w: 11, cin: 1, cout: 12, k: 5, s: 1, pad: 'same' });
+  cases.push({ n: 3, h: 10, w: 7, cin: 3, cout: 4, k: 2, s: 2, pad: 'same' });
+  cases.push({ n: 2, h: 12, w: 12, cin: 2, cout: 20, k: 3, s: 2, pad: 'valid' });
+  cases.push({ n: 1, h: 6, w: 5, cin: 3, cout: 8, k: 1, s: 1, pad: 'valid' });
   return cases;
 }
 
@@ -105,6 +111,8 @@ const label = (c: ConvCase): string =>
 // These tests compute synchronously; between them the worker's event loop takes a turn, so vitest's own
 // messages to its main process are answered (they time out after a minute without one).
 afterEach(() => new Promise<void>((done) => setImmediate(done)));
+// The cpu reference for the default CNN's layers takes seconds, many more on a busy shared machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 beforeAll(async () => {
   registerWasmTrainingKernels();
@@ -256,6 +264,50 @@ describe('Identity', () => {
   });
 });
 
+describe('Cast', () => {
+  it('shares storage when the dtype is unchanged and converts otherwise', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor([1.5, -2.25, 3]);
+    const same = tf.cast(a, 'float32');
+    const asInt = tf.cast(a, 'int32');
+    a.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 3]);
+    expect(asInt.dtype).toBe('int32');
+    expect(Array.from(asInt.dataSync())).toEqual([1, -2, 3]);
+    tf.dispose([same, asInt]);
+  });
+});
+
+describe('Add', () => {
+  const cases: Array<[number[], number[]]> = [
+    [[4, 26, 26, 32], [32]], // the first layer's bias (a small batch: the cpu reference is slow)
+    [[1, 11, 11, 64], [64]], // batch 1
+    [[5, 7], [7]], // columns not a multiple of 4
+    [
+      [3, 4],
+      [3, 4],
+    ], // same shapes: stock path
+    [[4], [4]], // rank 1: stock path
+    [[2, 3, 1], [1]], // one column: stock path
+    [
+      [6, 1],
+      [6, 5],
+    ], // broadcast both ways: stock path
+  ];
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', async (_l, [as, bs]) => {
+    const r = rng(as.length * 17 + bs[0]!);
+    const a = randArray(
+      as.reduce((p, d) => p * d, 1),
+      r,
+    );
+    const b = randArray(
+      bs.reduce((p, d) => p * d, 1),
+      r,
+    );
+    await compare('Add', { a: [a, as], b: [b, bs] }, {});
+  });
+});
+
 describe('default CNN gradients', () => {
   it('match the cpu backend', async () => {
     const r = rng(99);
@@ -319,8 +371,12 @@ describe('default CNN gradients', () => {
 describe('BatchMatMul', () => {
   const shapes: Array<[number[], number[], boolean, boolean]> = [
     [[64, 1600], [64, 128], true, false],
-    [[64, 128], [1600, 128], false, true],
+    [[64, 128], [1600, 128], false, true], // dense input gradient: computed as (W . dy^T)^T
+    [[32, 10], [128, 10], false, true],
     [[37, 5], [19, 37], true, true],
+    [[3, 40], [50, 3], true, true], // the transposed product packs less
+    [[9, 2], [9, 30], true, false],
+    [[1, 6], [5, 6], false, true], // batch 1
     [[1, 7, 9], [1, 11, 9], false, true],
     [[3, 7, 9], [3, 7, 4], true, false], // batched: stock path
     [[8, 9], [9, 3], false, false],

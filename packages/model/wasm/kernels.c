@@ -205,3 +205,109 @@ void max_pool_2x2(const float *x, float *y, int n, int h, int w, int c, int oh, 
     }
   }
 }
+
+// Filter gradient straight from x and dy, for few input channels (the first layer's cin = 1), where
+// im2col's patch matrix would have only kh*kw*cin rows and a GEMM spends its time packing dy:
+// dw[i, j, ci, co] = sum over (b, y, x) of x[b, y*sh - pad_top + i, x*sw - pad_left + j, ci] * dy[b, y, x, co].
+// Three taps of a filter row times NV vectors of four output channels are accumulated in registers while
+// dy streams by once per (row, channel, tap triple, channel block). cout must be a multiple of 4.
+static inline __attribute__((always_inline)) void bpf_block(const float *x, const float *dy, float *dw,
+                                                            int n, int h, int w, int cin, int oh, int ow,
+                                                            int cout, int kw, int sh, int sw, int pad_top,
+                                                            int pad_left, int i, int ci, int j0, int co0,
+                                                            const int NV) {
+  v128_t acc[3][4];
+  for (int t = 0; t < 3; t++)
+    for (int v = 0; v < NV; v++) acc[t][v] = wasm_f32x4_splat(0);
+  int taps = kw - j0 < 3 ? kw - j0 : 3;
+  for (int b = 0; b < n; b++) {
+    for (int y = 0; y < oh; y++) {
+      int ih = y * sh - pad_top + i;
+      if (ih < 0 || ih >= h) continue;
+      const float *xr = x + ((b * h + ih) * w) * cin + ci;
+      const float *g = dy + ((b * oh + y) * ow) * cout + co0;
+      for (int xo = 0; xo < ow; xo++, g += cout) {
+        int iw = xo * sw - pad_left + j0;
+        float x0 = (unsigned)iw < (unsigned)w ? xr[iw * cin] : 0.f;
+        float x1 = taps > 1 && (unsigned)(iw + 1) < (unsigned)w ? xr[(iw + 1) * cin] : 0.f;
+        float x2 = taps > 2 && (unsigned)(iw + 2) < (unsigned)w ? xr[(iw + 2) * cin] : 0.f;
+        v128_t s0 = wasm_f32x4_splat(x0), s1 = wasm_f32x4_splat(x1), s2 = wasm_f32x4_splat(x2);
+        for (int v = 0; v < NV; v++) {
+          v128_t d = wasm_v128_load(g + 4 * v);
+          acc[0][v] = wasm_f32x4_add(acc[0][v], wasm_f32x4_mul(s0, d));
+          acc[1][v] = wasm_f32x4_add(acc[1][v], wasm_f32x4_mul(s1, d));
+          acc[2][v] = wasm_f32x4_add(acc[2][v], wasm_f32x4_mul(s2, d));
+        }
+      }
+    }
+  }
+#pragma clang loop unroll(full)
+  for (int t = 0; t < 3; t++)
+    if (t < taps)
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; v++)
+        wasm_v128_store(dw + ((i * kw + j0 + t) * cin + ci) * cout + co0 + 4 * v, acc[t][v]);
+}
+
+EXPORT(conv2d_backprop_filter_direct)
+void conv2d_backprop_filter_direct(const float *x, const float *dy, float *dw, int n, int h, int w, int cin,
+                                   int oh, int ow, int cout, int kh, int kw, int sh, int sw, int pad_top,
+                                   int pad_left) {
+  int c8 = cout & ~7;
+  for (int i = 0; i < kh; i++) {
+    for (int ci = 0; ci < cin; ci++) {
+      for (int j0 = 0; j0 < kw; j0 += 3) {
+        int co0 = 0;
+        for (; co0 < c8; co0 += 8)
+          bpf_block(x, dy, dw, n, h, w, cin, oh, ow, cout, kw, sh, sw, pad_top, pad_left, i, ci, j0, co0, 2);
+        for (; co0 < cout; co0 += 4)
+          bpf_block(x, dy, dw, n, h, w, cin, oh, ow, cout, kw, sh, sw, pad_top, pad_left, i, ci, j0, co0, 1);
+      }
+    }
+  }
+}
+
+// out[r, c] = a[r, c] + bias[c]: the bias add of dense and conv layers, which the stock kernel runs
+// through its general broadcasting loop. Four columns at a time.
+EXPORT(add_bias)
+void add_bias(const float *a, const float *bias, float *out, int rows, int cols) {
+  int c4 = cols & ~3;
+  for (int r = 0; r < rows; r++, a += cols, out += cols) {
+    for (int c = 0; c < c4; c += 4)
+      wasm_v128_store(out + c, wasm_f32x4_add(wasm_v128_load(a + c), wasm_v128_load(bias + c)));
+    for (int c = c4; c < cols; c++) out[c] = a[c] + bias[c];
+  }
+}
+
+// Input gradient from the patch-gradient matrix (col2im): cols is [N*OH*OW, KH*KW*C] with columns ordered
+// like the filter's [KH, KW, Cin] axes; each row is added back onto the input pixels its patch covered,
+// in a fixed order (output pixel, then tap). Taps that fell on padding are dropped. Four channels at a time.
+EXPORT(col2im)
+void col2im(const float *cols, float *dx, int n, int h, int w, int c, int oh, int ow, int kh, int kw, int sh,
+            int sw, int pad_top, int pad_left) {
+  __builtin_memset(dx, 0, (unsigned long)n * h * w * c * sizeof(float));
+  int c4 = c & ~3;
+  const float *s = cols;
+  for (int b = 0; b < n; b++) {
+    float *img = dx + b * h * w * c;
+    for (int y = 0; y < oh; y++) {
+      for (int xo = 0; xo < ow; xo++) {
+        for (int i = 0; i < kh; i++) {
+          int ih = y * sh - pad_top + i;
+          if (ih < 0 || ih >= h) {
+            s += kw * c;
+            continue;
+          }
+          for (int j = 0; j < kw; j++, s += c) {
+            int iw = xo * sw - pad_left + j;
+            if (iw < 0 || iw >= w) continue;
+            float *d = img + (ih * w + iw) * c;
+            for (int ch = 0; ch < c4; ch += 4)
+              wasm_v128_store(d + ch, wasm_f32x4_add(wasm_v128_load(d + ch), wasm_v128_load(s + ch)));
+            for (int ch = c4; ch < c; ch++) d[ch] += s[ch];
+          }
+        }
+      }
+    }
+  }
+}

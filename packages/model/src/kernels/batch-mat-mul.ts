@@ -7,7 +7,10 @@ import { alloc, free, kernelFunc, type WasmBackend } from './wasm-backend.js';
 /**
  * The stock kernel only uses XNNPACK for untransposed, unbatched operands and otherwise
  * falls back to a naive loop (about 10x slower). Dense-layer gradients always transpose
- * one operand, so materialise the transpose and take the fast path.
+ * one operand, so rearrange them for the fast path, which packs its right operand on every
+ * call: either materialise the transposes (C = A'.B'), or compute C^T = B'^T.A'^T and
+ * transpose the product, whichever moves fewer floats. For a dense layer's input gradient
+ * (dy . W^T, with W much larger than dy) the second packs dy^T instead of all of W.
  */
 function batchMatMul(args: {
   inputs: { a: TensorInfo; b: TensorInfo };
@@ -30,16 +33,35 @@ function batchMatMul(args: {
   const n = transposeB ? br : bc;
   if ((transposeB ? bc : br) !== k) return stock(); // let the stock kernel raise its shape error
 
-  const at = transposeA ? alloc(backend, [k * m]) : a;
-  const bt = transposeB ? alloc(backend, [k * n]) : b;
+  // Floats transposed or packed by each plan.
+  const direct = (transposeA ? k * m : 0) + (transposeB ? k * n : 0) + k * n;
+  const swapped = (transposeB ? 0 : k * n) + (transposeA ? 0 : k * m) + k * m + m * n;
   const kernels = simd(backend);
-  if (transposeA) kernels.transpose2d(ptr(backend, a), ptr(backend, at), ar, ac);
-  if (transposeB) kernels.transpose2d(ptr(backend, b), ptr(backend, bt), br, bc);
-  const out = gemm(backend, at, bt, m, k, n);
-  if (at !== a) free(backend, at);
-  if (bt !== b) free(backend, bt);
+  const transposed = (t: TensorInfo, rows: number, cols: number): TensorInfo => {
+    const out = alloc(backend, [rows * cols]);
+    kernels.transpose2d(ptr(backend, t), ptr(backend, out), rows, cols);
+    return out;
+  };
   const rank = Math.max(a.shape.length, b.shape.length);
-  return { ...out, shape: [...new Array<number>(rank - 2).fill(1), m, n] };
+  const shape = [...new Array<number>(rank - 2).fill(1), m, n];
+
+  if (direct <= swapped) {
+    const at = transposeA ? transposed(a, ar, ac) : a; // [m, k]
+    const bt = transposeB ? transposed(b, br, bc) : b; // [k, n]
+    const out = gemm(backend, at, bt, m, k, n);
+    if (at !== a) free(backend, at);
+    if (bt !== b) free(backend, bt);
+    return { ...out, shape };
+  }
+  const left = transposeB ? b : transposed(b, br, bc); // B' as [n, k]
+  const right = transposeA ? a : transposed(a, ar, ac); // A' as [k, m]
+  const productT = gemm(backend, left, right, n, k, m);
+  if (left !== b) free(backend, left);
+  if (right !== a) free(backend, right);
+  const out = alloc(backend, shape);
+  kernels.transpose2d(ptr(backend, productT), ptr(backend, out), n, m);
+  free(backend, productT);
+  return out;
 }
 
 function batchOf(shape: number[]): number {

@@ -5,8 +5,12 @@ import { gemm } from './matmul.js';
 import { ptr, simd } from './simd/index.js';
 import { alloc, free, type WasmBackend } from './wasm-backend.js';
 
+/** Below this many input channels the patch matrix is too thin for a GEMM to pay for packing dy. */
+const DIRECT_MAX_CIN = 4;
+
 /**
- * dW[K, Cout] = im2col(x)^T . dy. The patch matrix is built already transposed so that
+ * Few input channels (the first layer): accumulate dW straight from x and dy in wasm SIMD.
+ * Otherwise dW[K, Cout] = im2col(x)^T . dy. The patch matrix is built already transposed so that
  * dy (the small operand) is the one XNNPACK has to pack, and no output transpose is needed.
  */
 function conv2DBackpropFilter(args: {
@@ -28,6 +32,29 @@ function conv2DBackpropFilter(args: {
     attrs.dataFormat,
     attrs.dimRoundingMode,
   );
+  const kernels = simd(backend);
+  if (info.inChannels < DIRECT_MAX_CIN && info.outChannels % 4 === 0) {
+    const dw = alloc(backend, [...attrs.filterShape]);
+    kernels.conv2d_backprop_filter_direct(
+      ptr(backend, x),
+      ptr(backend, dy),
+      ptr(backend, dw),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.outChannels,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+    );
+    return dw;
+  }
   const p = info.batchSize * info.outHeight * info.outWidth;
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const cin = info.inChannels;
@@ -35,7 +62,6 @@ function conv2DBackpropFilter(args: {
 
   const colsT = alloc(backend, [k, p]);
   const xT = cin > 1 ? alloc(backend, [cin, pixels]) : x;
-  const kernels = simd(backend);
   if (xT !== x) kernels.transpose2d(ptr(backend, x), ptr(backend, xT), pixels, cin);
   kernels.im2col_t(
     ptr(backend, xT),

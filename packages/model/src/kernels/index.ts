@@ -1,6 +1,8 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { addConfig } from './add.js';
 import { batchMatMulConfig } from './batch-mat-mul.js';
+import { castConfig } from './cast.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { identityConfig } from './identity.js';
@@ -17,17 +19,21 @@ const configs: KernelConfig[] = [
   maxPoolGradConfig,
   sumConfig,
   identityConfig,
+  castConfig,
+  addConfig,
 ];
 
 /** What each kernel this package puts on the wasm backend runs on, for benchmarks and logs. */
 export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
-  Conv2DBackpropFilter: 'im2col (wasm SIMD) + XNNPACK GEMM',
-  Conv2DBackpropInput: 'XNNPACK convolution of the rotated filter',
-  BatchMatMul: 'transposes (wasm SIMD) + XNNPACK GEMM',
+  Conv2DBackpropFilter: 'direct wasm SIMD for cin < 4, else im2col (wasm SIMD) + XNNPACK GEMM',
+  Conv2DBackpropInput: 'XNNPACK GEMM + col2im (wasm SIMD)',
+  BatchMatMul: 'transposes (wasm SIMD) + XNNPACK GEMM, the operand order that packs less',
   MaxPool: 'wasm SIMD (2x2, stride 2)',
   MaxPoolGrad: 'wasm SIMD',
   Sum: 'wasm SIMD, double-precision accumulation',
   Identity: 'shared storage, no copy',
+  Cast: 'shared storage when the dtype is unchanged',
+  Add: 'wasm SIMD bias add, else stock',
 };
 
 /**

@@ -21,6 +21,41 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  conv2d_backprop_filter_direct(
+    x: number,
+    dy: number,
+    dw: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    oh: number,
+    ow: number,
+    cout: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  add_bias(a: number, bias: number, out: number, rows: number, cols: number): void;
+  col2im(
+    cols: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   max_pool_grad_2x2(
     x: number,
