@@ -44,7 +44,7 @@ function hasClang(): string | undefined {
 }
 
 describe('the committed SIMD kernels module', () => {
-  it('was built from the current wasm/kernels.c', () => {
+  it('was built from the current wasm/kernels.c and wasm/winograd.c', () => {
     expect(SIMD_MODULE.sourceSha256, 'run: node packages/model/wasm/build.mjs').toBe(sourceSha256());
   });
 
@@ -60,6 +60,10 @@ describe('the committed SIMD kernels module', () => {
         'max_pool_grad_2x2',
         'max_pool_grad',
         'max_pool_2x2',
+        'winograd_filter_transform',
+        'winograd_conv2d',
+        'winograd_conv2d_backprop_filter',
+        'winograd_conv2d_backprop_input',
       ]),
     );
   });

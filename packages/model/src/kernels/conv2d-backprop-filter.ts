@@ -4,11 +4,13 @@ import { convInfoNHWC } from './conv-info.js';
 import { gemm } from './matmul.js';
 import { ptr, simd } from './simd/index.js';
 import { alloc, free, type WasmBackend } from './wasm-backend.js';
+import { winogradApplies, winogradConv2DBackpropFilter } from './winograd.js';
 
 /** Below this many input channels the patch matrix is too thin for a GEMM to pay for packing dy. */
 const DIRECT_MAX_CIN = 4;
 
 /**
+ * 3x3 stride-1 filters with enough channels: the adjoint of the Winograd forward (winograd.ts).
  * Few input channels (the first layer): accumulate dW straight from x and dy in wasm SIMD.
  * Otherwise dW[K, Cout] = im2col(x)^T . dy. The patch matrix is built already transposed so that
  * dy (the small operand) is the one XNNPACK has to pack, and no output transpose is needed.
@@ -32,6 +34,7 @@ function conv2DBackpropFilter(args: {
     attrs.dataFormat,
     attrs.dimRoundingMode,
   );
+  if (winogradApplies(info)) return winogradConv2DBackpropFilter(backend, x, dy, info);
   const kernels = simd(backend);
   if (info.inChannels < DIRECT_MAX_CIN && info.outChannels % 4 === 0) {
     const dw = alloc(backend, [...attrs.filterShape]);

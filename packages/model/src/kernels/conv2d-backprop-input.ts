@@ -4,9 +4,11 @@ import { convInfoNHWC } from './conv-info.js';
 import { gemm } from './matmul.js';
 import { ptr, simd } from './simd/index.js';
 import { alloc, free, type WasmBackend } from './wasm-backend.js';
+import { winogradApplies, winogradConv2DBackpropInput } from './winograd.js';
 
 /**
- * dx by col2im: the patch gradients dcols[N*OH*OW, KH*KW*Cin] = dy . W^T come from one XNNPACK GEMM
+ * 3x3 stride-1 filters with enough channels: the adjoint of the Winograd forward (winograd.ts).
+ * Otherwise dx by col2im: the patch gradients dcols[N*OH*OW, KH*KW*Cin] = dy . W^T come from one XNNPACK GEMM
  * (which packs only the small W^T), and are added back onto the pixels each patch covered (wasm SIMD).
  * Unlike a full-padded forward convolution of dy, no multiply is spent on the padding, and strides
  * need no zero-dilated copy of dy.
@@ -30,6 +32,7 @@ function conv2DBackpropInput(args: {
     attrs.dataFormat,
     attrs.dimRoundingMode,
   );
+  if (winogradApplies(info)) return winogradConv2DBackpropInput(backend, dy, filter, info);
   const { batchSize: n, inHeight, inWidth, inChannels: cin, outHeight, outWidth, outChannels: cout } = info;
   const k = info.filterHeight * info.filterWidth * cin;
   const kernels = simd(backend);

@@ -3,6 +3,7 @@ import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-co
 import { addConfig } from './add.js';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { castConfig } from './cast.js';
+import { conv2DConfig } from './conv2d.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { identityConfig } from './identity.js';
@@ -12,6 +13,7 @@ import { sumConfig } from './sum.js';
 import { rememberOriginal } from './wasm-backend.js';
 
 const configs: KernelConfig[] = [
+  conv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   batchMatMulConfig,
@@ -25,8 +27,11 @@ const configs: KernelConfig[] = [
 
 /** What each kernel this package puts on the wasm backend runs on, for benchmarks and logs. */
 export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
-  Conv2DBackpropFilter: 'direct wasm SIMD for cin < 4, else im2col (wasm SIMD) + XNNPACK GEMM',
-  Conv2DBackpropInput: 'XNNPACK GEMM + col2im (wasm SIMD)',
+  Conv2D: 'Winograd F(2x2, 3x3) in wasm SIMD for 3x3 stride 1 with cin, cout >= 8, else stock XNNPACK',
+  Conv2DBackpropFilter:
+    'Winograd F(2x2, 3x3) adjoint (wasm SIMD) for 3x3 stride 1 with cin, cout >= 8; direct wasm SIMD for cin < 4; else im2col (wasm SIMD) + XNNPACK GEMM',
+  Conv2DBackpropInput:
+    'Winograd F(2x2, 3x3) adjoint (wasm SIMD) for 3x3 stride 1 with cin, cout >= 8, else XNNPACK GEMM + col2im (wasm SIMD)',
   BatchMatMul: 'transposes (wasm SIMD) + XNNPACK GEMM, the operand order that packs less',
   MaxPool: 'wasm SIMD (2x2, stride 2)',
   MaxPoolGrad: 'wasm SIMD',

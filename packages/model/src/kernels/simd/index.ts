@@ -2,7 +2,12 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackend } from '../wasm-backend.js';
 import { SIMD_MODULE } from './module.js';
 
-/** The exports of wasm/kernels.c; every pointer is a byte offset into the tfjs wasm heap. */
+/** n, h, w, cin, oh, ow, cout, padTop, padLeft, tilesPerBlock of a Winograd call. */
+type WinogradShape = [number, number, number, number, number, number, number, number, number, number];
+/** Two operands, the result and two block buffers (wasm/winograd.c says which), then the shape. */
+type WinogradArgs = [number, number, number, number, number, ...WinogradShape];
+
+/** The exports of wasm/kernels.c and wasm/winograd.c; every pointer is a byte offset into the tfjs wasm heap. */
 export interface SimdKernels {
   transpose2d(src: number, dst: number, rows: number, cols: number): void;
   im2col_t(
@@ -57,6 +62,18 @@ export interface SimdKernels {
     padLeft: number,
   ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
+  winograd_filter_transform(filter: number, u: number, cin: number, cout: number, transposed: number): void;
+  winograd_conv2d(...args: WinogradArgs): void;
+  winograd_conv2d_backprop_filter(
+    x: number,
+    dy: number,
+    dw: number,
+    v: number,
+    yh: number,
+    du: number,
+    ...shape: WinogradShape
+  ): void;
+  winograd_conv2d_backprop_input(...args: WinogradArgs): void;
   max_pool_grad_2x2(
     x: number,
     dy: number,
