@@ -115,6 +115,28 @@ describe('Winograd 3x3 convolution on wasm', () => {
     expect(maxRelDiff(got.dw, want.dw)).toBeLessThan(1e-5);
   });
 
+  it.each([
+    ['relu', true],
+    ['linear', true],
+    ['relu', false],
+    ['elu', true], // not fused by Winograd: the stock kernel
+  ] as const)(
+    'fused with %s activation (bias: %s), as layers infer, matches the cpu backend',
+    async (activation, withBias) => {
+      const fused = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const x = tf.randomUniform([3, 13, 11, 32], -1, 1, 'float32', 4) as tf.Tensor4D;
+          const w = tf.randomUniform([3, 3, 32, 20], -1, 1, 'float32', 5) as tf.Tensor4D;
+          const bias = withBias ? tf.randomUniform([20], -1, 1, 'float32', 6) : undefined;
+          const y = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias, activation });
+          return y.dataSync() as Float32Array;
+        });
+      };
+      expect(maxRelDiff(await fused('wasm'), await fused('cpu'))).toBeLessThan(1e-5);
+    },
+  );
+
   it('gives bit-identical results for the same inputs, call after call', async () => {
     const c = cases[0]!;
     const a = await run('wasm', c);

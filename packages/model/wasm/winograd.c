@@ -178,8 +178,9 @@ INLINE void output_grad_transform(const float *dy, float *yh, tiling g, int oh, 
   }
 }
 
-// y = At M A for each tile, dropping what falls beyond the output.
-INLINE void output_transform(const float *m, float *y, tiling g, int oh, int ow, int cout, int t0, int tb) {
+// y = At M A (+ bias, then relu if asked) for each tile, dropping what falls beyond the output.
+INLINE void output_transform(const float *m, float *y, const float *bias, int relu, tiling g, int oh, int ow,
+                             int cout, int t0, int tb) {
   int plane = tb * cout;
   for (int t = 0; t < tb; t++) {
     int tile = t0 + t, b = tile / (g.th * g.tw), ty = tile / g.tw % g.th, tx = tile % g.tw;
@@ -201,8 +202,11 @@ INLINE void output_transform(const float *m, float *y, tiling g, int oh, int ow,
         v128_t col[4] = {r[0][j], r[1][j], r[2][j], r[3][j]}, o[2];
         at4(col, o);  // along i
 #pragma clang loop unroll(full)
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < 2; i++) {
+          if (bias) o[i] = wasm_f32x4_add(o[i], load_rem(bias + c, rem));
+          if (relu) o[i] = wasm_f32x4_max(o[i], wasm_f32x4_splat(0));
           if (i < rows && j < cols) store_rem(p00 + (i * ow + j) * cout + c, o[i], rem);
+        }
       }
     }
   }
@@ -288,10 +292,12 @@ INLINE tiling make_tiling(int n, int h, int w, int oh, int ow, int pad_top, int 
 }
 
 // y[n, oh, ow, cout] from x[n, h, w, cin] and U from winograd_filter_transform; v and m hold one block
-// (16 * tb * cin and 16 * tb * cout floats).
+// (16 * tb * cin and 16 * tb * cout floats). bias ([cout], or 0 for none) and relu (0 or 1) are the fused
+// convolution's epilogue.
 EXPORT(winograd_conv2d)
 void winograd_conv2d(const float *x, const float *u, float *y, float *v, float *m, int n, int h, int w,
-                     int cin, int oh, int ow, int cout, int pad_top, int pad_left, int tb) {
+                     int cin, int oh, int ow, int cout, int pad_top, int pad_left, int tb, const float *bias,
+                     int relu) {
   tiling g = make_tiling(n, h, w, oh, ow, pad_top, pad_left);
   int tiles = n * g.th * g.tw;
   for (int t0 = 0; t0 < tiles; t0 += tb) {
@@ -299,7 +305,7 @@ void winograd_conv2d(const float *x, const float *u, float *y, float *v, float *
     input_transform(x, v, g, cin, t0, nb);
     for (int xi = 0; xi < 16; xi++)
       gemm(v + xi * nb * cin, cin, 1, u + xi * cin * cout, cout, m + xi * nb * cout, cout, nb, cout, cin, 0);
-    output_transform(m, y, g, oh, ow, cout, t0, nb);
+    output_transform(m, y, bias, relu, g, oh, ow, cout, t0, nb);
   }
 }
 

@@ -6,6 +6,7 @@ import { castConfig } from './cast.js';
 import { conv2DConfig } from './conv2d.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import { fusedConv2DConfig } from './fused-conv2d.js';
 import { identityConfig } from './identity.js';
 import { maxPoolConfig } from './max-pool.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -14,6 +15,7 @@ import { rememberOriginal } from './wasm-backend.js';
 
 const configs: KernelConfig[] = [
   conv2DConfig,
+  fusedConv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   batchMatMulConfig,
@@ -28,6 +30,7 @@ const configs: KernelConfig[] = [
 /** What each kernel this package puts on the wasm backend runs on, for benchmarks and logs. */
 export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
   Conv2D: 'Winograd F(2x2, 3x3) in wasm SIMD for 3x3 stride 1 with cin, cout >= 8, else stock XNNPACK',
+  FusedConv2D: 'as Conv2D, with the bias and a relu applied per tile; other activations stock XNNPACK',
   Conv2DBackpropFilter:
     'Winograd F(2x2, 3x3) adjoint (wasm SIMD) for 3x3 stride 1 with cin, cout >= 8; direct wasm SIMD for cin < 4; else im2col (wasm SIMD) + XNNPACK GEMM',
   Conv2DBackpropInput:

@@ -65,11 +65,13 @@ function transformFilter(
   return u;
 }
 
+/** y = conv(x, filter) [+ bias [then relu]]: the fused convolution's epilogue is applied tile by tile. */
 export function winogradConv2D(
   backend: WasmBackend,
   x: TensorInfo,
   filter: TensorInfo,
   info: backend_util.Conv2DInfo,
+  epilogue: { bias?: TensorInfo | undefined; relu?: boolean } = {},
 ) {
   const { inChannels: cin, outChannels: cout } = info;
   const u = transformFilter(backend, filter, cin, cout, false);
@@ -83,6 +85,8 @@ export function winogradConv2D(
     ptr(backend, v),
     ptr(backend, m),
     ...shape(info),
+    epilogue.bias ? ptr(backend, epilogue.bias) : 0,
+    epilogue.relu ? 1 : 0,
   );
   free(backend, u, v, m);
   return y;

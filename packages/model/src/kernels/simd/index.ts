@@ -63,7 +63,7 @@ export interface SimdKernels {
   ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   winograd_filter_transform(filter: number, u: number, cin: number, cout: number, transposed: number): void;
-  winograd_conv2d(...args: WinogradArgs): void;
+  winograd_conv2d(...args: [...WinogradArgs, bias: number, relu: number]): void;
   winograd_conv2d_backprop_filter(
     x: number,
     dy: number,
