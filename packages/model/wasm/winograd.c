@@ -160,32 +160,75 @@ INLINE void input_transform(const float *x, float *v, tiling g, int cin, int t0,
   }
 }
 
+// One tile's four channels of Yh = A dy At. CHECKED = 0 for whole 2x2 tiles and whole vectors of channels.
+INLINE void output_grad_tile(const float *p00, float *out, int plane, int ow, int cout, int rows, int cols,
+                             int c, int rem, const int CHECKED) {
+  v128_t d[2][2], r[2][4];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < 2; i++)
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 2; j++) {
+      const float *p = p00 + (i * ow + j) * cout + c;
+      if (!CHECKED) d[i][j] = wasm_v128_load(p);
+      else d[i][j] = i < rows && j < cols ? load_rem(p, rem) : wasm_f32x4_splat(0);
+    }
+#pragma clang loop unroll(full)
+  for (int i = 0; i < 2; i++) a2(d[i], r[i]);  // along j
+#pragma clang loop unroll(full)
+  for (int j = 0; j < 4; j++) {
+    v128_t col[2] = {r[0][j], r[1][j]}, o[4];
+    a2(col, o);  // along i
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; i++) {
+      if (!CHECKED) wasm_v128_store(out + (i * 4 + j) * plane + c, o[i]);
+      else store_rem(out + (i * 4 + j) * plane + c, o[i], rem);
+    }
+  }
+}
+
 // Yh[xi][t][c] = (A dy At)[xi] for each tile's 2x2 output gradient (zero beyond the output).
 INLINE void output_grad_transform(const float *dy, float *yh, tiling g, int oh, int ow, int cout, int t0,
                                   int tb) {
   int plane = tb * cout;
   for (int t = 0; t < tb; t++) {
     int tile = t0 + t, b = tile / (g.th * g.tw), ty = tile / g.tw % g.th, tx = tile % g.tw;
-    int rows = oh - 2 * ty < 2 ? 1 : 2, cols = ow - 2 * tx < 2 ? 1 : 2;
+    int rows = oh - 2 * ty < 2 ? 1 : 2, cols = ow - 2 * tx < 2 ? 1 : 2, whole = rows == 2 && cols == 2;
     const float *p00 = dy + (((long)b * oh + 2 * ty) * ow + 2 * tx) * cout;
     float *out = yh + t * cout;
     for (int c = 0; c < cout; c += 4) {
       int rem = cout - c;
-      v128_t d[2][2], r[2][4];
+      if (whole && rem >= 4) output_grad_tile(p00, out, plane, ow, cout, rows, cols, c, rem, 0);
+      else output_grad_tile(p00, out, plane, ow, cout, rows, cols, c, rem, 1);
+    }
+  }
+}
+
+// One tile's four channels of y = At M A (+ bias, then relu if asked); CHECKED as for output_grad_tile.
+INLINE void output_tile(const float *in, float *p00, const float *bias, int relu, int plane, int ow, int cout,
+                        int rows, int cols, int c, int rem, const int CHECKED) {
+  v128_t r[4][2];
 #pragma clang loop unroll(full)
-      for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 4; i++) {
+    v128_t row[4];
 #pragma clang loop unroll(full)
-        for (int j = 0; j < 2; j++)
-          d[i][j] = i < rows && j < cols ? load_rem(p00 + (i * ow + j) * cout + c, rem) : wasm_f32x4_splat(0);
+    for (int j = 0; j < 4; j++) {
+      const float *p = in + (i * 4 + j) * plane + c;
+      row[j] = CHECKED ? load_rem(p, rem) : wasm_v128_load(p);
+    }
+    at4(row, r[i]);  // along j
+  }
+  v128_t add = bias ? (CHECKED ? load_rem(bias + c, rem) : wasm_v128_load(bias + c)) : wasm_f32x4_splat(0);
 #pragma clang loop unroll(full)
-      for (int i = 0; i < 2; i++) a2(d[i], r[i]);  // along j
+  for (int j = 0; j < 2; j++) {
+    v128_t col[4] = {r[0][j], r[1][j], r[2][j], r[3][j]}, o[2];
+    at4(col, o);  // along i
 #pragma clang loop unroll(full)
-      for (int j = 0; j < 4; j++) {
-        v128_t col[2] = {r[0][j], r[1][j]}, o[4];
-        a2(col, o);  // along i
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 4; i++) store_rem(out + (i * 4 + j) * plane + c, o[i], rem);
-      }
+    for (int i = 0; i < 2; i++) {
+      if (bias) o[i] = wasm_f32x4_add(o[i], add);
+      if (relu) o[i] = wasm_f32x4_max(o[i], wasm_f32x4_splat(0));
+      float *q = p00 + (i * ow + j) * cout + c;
+      if (!CHECKED) wasm_v128_store(q, o[i]);
+      else if (i < rows && j < cols) store_rem(q, o[i], rem);
     }
   }
 }
@@ -196,30 +239,13 @@ INLINE void output_transform(const float *m, float *y, const float *bias, int re
   int plane = tb * cout;
   for (int t = 0; t < tb; t++) {
     int tile = t0 + t, b = tile / (g.th * g.tw), ty = tile / g.tw % g.th, tx = tile % g.tw;
-    int rows = oh - 2 * ty < 2 ? 1 : 2, cols = ow - 2 * tx < 2 ? 1 : 2;
+    int rows = oh - 2 * ty < 2 ? 1 : 2, cols = ow - 2 * tx < 2 ? 1 : 2, whole = rows == 2 && cols == 2;
     float *p00 = y + (((long)b * oh + 2 * ty) * ow + 2 * tx) * cout;
     const float *in = m + t * cout;
     for (int c = 0; c < cout; c += 4) {
       int rem = cout - c;
-      v128_t r[4][2];
-#pragma clang loop unroll(full)
-      for (int i = 0; i < 4; i++) {
-        v128_t row[4];
-#pragma clang loop unroll(full)
-        for (int j = 0; j < 4; j++) row[j] = load_rem(in + (i * 4 + j) * plane + c, rem);
-        at4(row, r[i]);  // along j
-      }
-#pragma clang loop unroll(full)
-      for (int j = 0; j < 2; j++) {
-        v128_t col[4] = {r[0][j], r[1][j], r[2][j], r[3][j]}, o[2];
-        at4(col, o);  // along i
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 2; i++) {
-          if (bias) o[i] = wasm_f32x4_add(o[i], load_rem(bias + c, rem));
-          if (relu) o[i] = wasm_f32x4_max(o[i], wasm_f32x4_splat(0));
-          if (i < rows && j < cols) store_rem(p00 + (i * ow + j) * cout + c, o[i], rem);
-        }
-      }
+      if (whole && rem >= 4) output_tile(in, p00, bias, relu, plane, ow, cout, rows, cols, c, rem, 0);
+      else output_tile(in, p00, bias, relu, plane, ow, cout, rows, cols, c, rem, 1);
     }
   }
 }
