@@ -1,7 +1,7 @@
 import type { FusedConv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { backend_util, FusedConv2D, util } from '@tensorflow/tfjs-core';
+import { FusedConv2D, util } from '@tensorflow/tfjs-core';
 import { kernelFunc, type WasmBackend } from './wasm-backend.js';
-import { winogradApplies, winogradConv2D } from './winograd.js';
+import { winogradConv2D, winogradForwardInfo } from './winograd.js';
 
 /**
  * The convolution layers' inference path (conv + bias + activation in one kernel): Winograd F(2x2, 3x3)
@@ -21,21 +21,8 @@ function fusedConv2D(args: {
   const simpleEpilogue =
     (attrs.activation === 'linear' || attrs.activation === 'relu') &&
     (bias == null || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === filter.shape[3]));
-  if (attrs.dataFormat === 'NHWC' && x.dtype === 'float32' && filter.dtype === 'float32' && simpleEpilogue) {
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    if (winogradApplies(info)) {
-      return winogradConv2D(backend, x, filter, info, { bias, relu: attrs.activation === 'relu' });
-    }
-  }
+  const info = simpleEpilogue ? winogradForwardInfo(x, filter, attrs) : undefined;
+  if (info) return winogradConv2D(backend, x, filter, info, { bias, relu: attrs.activation === 'relu' });
   return kernelFunc(FusedConv2D)(args as never) as TensorInfo;
 }
 

@@ -1,4 +1,5 @@
-import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
+import type { Conv2DAttrs, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
 import { ptr, simd } from './simd/index.js';
 import { alloc, free, type WasmBackend } from './wasm-backend.js';
 
@@ -28,6 +29,26 @@ export function winogradApplies(info: backend_util.Conv2DInfo): boolean {
     info.outHeight > 0 &&
     info.outWidth > 0
   );
+}
+
+/** The forward convolution's geometry when Winograd takes it (float32 NHWC, see winogradApplies), else undefined. */
+export function winogradForwardInfo(
+  x: TensorInfo,
+  filter: TensorInfo,
+  attrs: Conv2DAttrs,
+): backend_util.Conv2DInfo | undefined {
+  if (attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  return winogradApplies(info) ? info : undefined;
 }
 
 function shape(info: backend_util.Conv2DInfo) {
