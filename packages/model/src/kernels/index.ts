@@ -27,7 +27,8 @@ const configs: KernelConfig[] = [
 export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
   Conv2DBackpropFilter: 'direct wasm SIMD for cin < 4, else im2col (wasm SIMD) + XNNPACK GEMM',
   Conv2DBackpropInput: 'XNNPACK GEMM + col2im (wasm SIMD)',
-  BatchMatMul: 'transposes (wasm SIMD) + XNNPACK GEMM, the operand order that packs less',
+  BatchMatMul:
+    'wasm SIMD GEMM (untransposed); transposes (wasm SIMD) + XNNPACK GEMM, the operand order that packs less',
   MaxPool: 'wasm SIMD (2x2, stride 2)',
   MaxPoolGrad: 'wasm SIMD',
   Sum: 'wasm SIMD, double-precision accumulation',

@@ -95,6 +95,19 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  gemm(
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    m: number,
+    k: number,
+    n: number,
+    accumulate: number,
+  ): void;
   adam_step(
     w: number,
     g: number,
