@@ -29,7 +29,7 @@ describe('FlatAdam', () => {
     for (let step = 0; step < 5; step++) {
       const grads = series(n, 100 + step);
       adam.apply(weights, grads);
-      reference.applyGradients({ [variable.name]: tf.tensor1d(grads) });
+      reference.applyGradients([{ name: variable.name, tensor: tf.tensor1d(grads) }]);
     }
     const expected = variable.dataSync();
     for (let i = 0; i < n; i++) expect(weights[i]).toBeCloseTo(expected[i]!, 5);
