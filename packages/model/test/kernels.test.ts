@@ -374,12 +374,17 @@ describe('BatchMatMul', () => {
     [[64, 128], [1600, 128], false, true], // dense input gradient: computed as (W . dy^T)^T
     [[32, 10], [128, 10], false, true],
     [[37, 5], [19, 37], true, true],
-    [[3, 40], [50, 3], true, true], // the transposed product packs less
+    [[3, 40], [50, 3], true, true], // the transposed product moves less
     [[9, 2], [9, 30], true, false],
     [[1, 6], [5, 6], false, true], // batch 1
     [[1, 7, 9], [1, 11, 9], false, true],
     [[3, 7, 9], [3, 7, 4], true, false], // batched: stock path
     [[8, 9], [9, 3], false, false],
+    [[32, 1600], [1600, 128], false, false], // dense forward: six-row blocks, weights read in place
+    [[7, 13], [13, 10], false, false], // a row block of one, eight columns then a column tail of two
+    [[1, 1600], [1600, 128], false, false], // batch 1
+    [[5, 3], [3, 1], false, false], // one column
+    [[12, 6], [6, 4], false, false], // exactly two row blocks of a four-column block
   ];
   it.each(shapes.map((s) => [JSON.stringify(s), s] as const))('%s', async (_l, [as, bs, ta, tb]) => {
     const r = rng(as[0]! * 31 + bs[0]!);

@@ -57,7 +57,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const bytes = compile();
   // The module works inside tfjs's memory: it must neither touch the C stack (a global) nor carry data.
   try {
-    const dis = execFileSync('llvm-objdump', ['-d', '-'], { input: bytes, encoding: 'utf8' });
+    const dis = execFileSync('llvm-objdump', ['-d', '-'], {
+      input: bytes,
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    });
     if (/global\.(get|set)/.test(dis))
       throw new Error('the C sources use the C stack; keep every local in registers');
   } catch (e) {

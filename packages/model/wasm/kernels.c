@@ -311,3 +311,94 @@ void col2im(const float *cols, float *dx, int n, int h, int w, int c, int oh, in
     }
   }
 }
+
+// One Adam step over n weights, in float32 like the optimisers of tfjs and PyTorch. `step` is the learning rate
+// times the first moment's bias correction; `c2` is the second moment's. Called on a private memory (the trainer's
+// flat weight vectors), not on the tfjs heap.
+EXPORT(adam_step)
+void adam_step(float *w, const float *g, float *m, float *v, int n, float b1, float b2, float step, float c2,
+               float eps) {
+  int n4 = n & ~3;
+  v128_t vb1 = wasm_f32x4_splat(b1), va1 = wasm_f32x4_splat(1.0f - b1);
+  v128_t vb2 = wasm_f32x4_splat(b2), va2 = wasm_f32x4_splat(1.0f - b2);
+  v128_t vstep = wasm_f32x4_splat(step), vc2 = wasm_f32x4_splat(c2), veps = wasm_f32x4_splat(eps);
+  for (int j = 0; j < n4; j += 4) {
+    v128_t gj = wasm_v128_load(g + j);
+    v128_t mj = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + j)), wasm_f32x4_mul(va1, gj));
+    v128_t vj = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + j)), wasm_f32x4_mul(va2, wasm_f32x4_mul(gj, gj)));
+    wasm_v128_store(m + j, mj);
+    wasm_v128_store(v + j, vj);
+    v128_t denom = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vj, vc2)), veps);
+    wasm_v128_store(w + j, wasm_f32x4_sub(wasm_v128_load(w + j), wasm_f32x4_div(wasm_f32x4_mul(vstep, mj), denom)));
+  }
+  for (int j = n4; j < n; j++) {
+    float gj = g[j];
+    float mj = b1 * m[j] + (1.0f - b1) * gj;
+    float vj = b2 * v[j] + (1.0f - b2) * (gj * gj);
+    m[j] = mj;
+    v[j] = vj;
+    w[j] -= (step * mj) / (__builtin_sqrtf(vj * c2) + eps);
+  }
+}
+
+// C[m,n] = A[m,k] . B[k,n], or C += A . B when `accumulate`. A[i][p] is a[i * ars + p * acs], so a transposed A
+// costs nothing; B is row-major with row stride ldb and C with ldc. Blocks of 6 rows by 8 columns keep 12
+// accumulators in registers and broadcast A straight from memory, and B is read in place: no packing, which
+// pays for operands that change on every call (a layer's weights during training).
+static inline __attribute__((always_inline)) void gemm_block(int rows, int cols, const float *a, int ars, int acs,
+                                                             const float *b, int ldb, float *c, int ldc, int k,
+                                                             int accumulate) {
+  v128_t acc[6][2];
+  for (int r = 0; r < 6; r++) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
+  for (int p = 0; p < k; p++) {
+    const float *bp = b + p * ldb;
+    v128_t b0 = wasm_v128_load(bp);
+    v128_t b1 = cols > 4 ? wasm_v128_load(bp + 4) : b0;
+    const float *ap = a + p * acs;
+    for (int r = 0; r < rows; r++) {
+      v128_t x = wasm_v128_load32_splat(ap + r * ars);
+      acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(x, b0));
+      if (cols > 4) acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(x, b1));
+    }
+  }
+  for (int r = 0; r < rows; r++) {
+    float *cr = c + r * ldc;
+    if (accumulate) {
+      acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_v128_load(cr));
+      if (cols > 4) acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_v128_load(cr + 4));
+    }
+    wasm_v128_store(cr, acc[r][0]);
+    if (cols > 4) wasm_v128_store(cr + 4, acc[r][1]);
+  }
+}
+
+// The same for the last columns when n is not a multiple of 4, one column at a time.
+static void gemm_column(int m, const float *a, int ars, int acs, const float *b, int ldb, float *c, int ldc, int k,
+                        int accumulate) {
+  for (int i = 0; i < m; i++) {
+    float s = 0.0f;
+    for (int p = 0; p < k; p++) s += a[i * ars + p * acs] * b[p * ldb];
+    c[i * ldc] = accumulate ? c[i * ldc] + s : s;
+  }
+}
+
+#define GEMM_ROWS(cols)                                                                                        \
+  switch (m - i) {                                                                                             \
+  case 1: gemm_block(1, cols, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, k, accumulate); break;  \
+  case 2: gemm_block(2, cols, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, k, accumulate); break;  \
+  case 3: gemm_block(3, cols, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, k, accumulate); break;  \
+  case 4: gemm_block(4, cols, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, k, accumulate); break;  \
+  case 5: gemm_block(5, cols, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, k, accumulate); break;  \
+  default: gemm_block(6, cols, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, k, accumulate); break; \
+  }
+
+EXPORT(gemm)
+void gemm(const float *a, int ars, int acs, const float *b, int ldb, float *c, int ldc, int m, int k, int n,
+          int accumulate) {
+  for (int i = 0; i < m; i += 6) {
+    int j = 0;
+    for (; j + 8 <= n; j += 8) GEMM_ROWS(8)
+    for (; j + 4 <= n; j += 4) GEMM_ROWS(4)
+  }
+  for (int j = n & ~3; j < n; j++) gemm_column(m, a, ars, acs, b + j, ldb, c + j, ldc, k, accumulate);
+}

@@ -5,7 +5,7 @@ import { ptr, simd } from './simd/index.js';
 import { alloc, free, kernelFunc, type WasmBackend } from './wasm-backend.js';
 
 /**
- * The stock kernel only uses XNNPACK for untransposed, unbatched operands and otherwise
+ * Untransposed products run on the module's GEMM (see below). For the rest: the stock kernel only uses XNNPACK for untransposed, unbatched operands and otherwise
  * falls back to a naive loop (about 10x slower). Dense-layer gradients always transpose
  * one operand, so rearrange them for the fast path, which packs its right operand on every
  * call: either materialise the transposes (C = A'.B'), or compute C^T = B'^T.A'^T and
@@ -23,7 +23,7 @@ function batchMatMul(args: {
     attrs: { transposeA, transposeB },
   } = args;
   const stock = (): TensorInfo => kernelFunc(BatchMatMul)(args as never) as TensorInfo;
-  if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') return stock();
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock();
   if (batchOf(a.shape) !== 1 || batchOf(b.shape) !== 1) return stock();
 
   const [ar, ac] = a.shape.slice(-2) as [number, number];
@@ -37,6 +37,17 @@ function batchMatMul(args: {
   const direct = (transposeA ? k * m : 0) + (transposeB ? k * n : 0) + k * n;
   const swapped = (transposeB ? 0 : k * n) + (transposeA ? 0 : k * m) + k * m + m * n;
   const kernels = simd(backend);
+  if (!transposeA && !transposeB) {
+    // A dense layer's forward product: the weights change on every training step, and packing them costs
+    // about as much as the product; the module's GEMM reads them in place.
+    const out = alloc(backend, [
+      ...new Array<number>(Math.max(a.shape.length, b.shape.length) - 2).fill(1),
+      m,
+      n,
+    ]);
+    kernels.gemm(ptr(backend, a), k, 1, ptr(backend, b), n, ptr(backend, out), n, m, k, n, 0);
+    return out;
+  }
   const transposed = (t: TensorInfo, rows: number, cols: number): TensorInfo => {
     const out = alloc(backend, [rows * cols]);
     kernels.transpose2d(ptr(backend, t), ptr(backend, out), rows, cols);

@@ -35,7 +35,8 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
     'Winograd F(2x2, 3x3) adjoint (wasm SIMD) for 3x3 stride 1 with cin, cout >= 8; direct wasm SIMD for cin < 4; else im2col (wasm SIMD) + XNNPACK GEMM',
   Conv2DBackpropInput:
     'Winograd F(2x2, 3x3) adjoint (wasm SIMD) for 3x3 stride 1 with cin, cout >= 8, else XNNPACK GEMM + col2im (wasm SIMD)',
-  BatchMatMul: 'transposes (wasm SIMD) + XNNPACK GEMM, the operand order that packs less',
+  BatchMatMul:
+    'wasm SIMD GEMM (untransposed); transposes (wasm SIMD) + XNNPACK GEMM, the operand order that packs less',
   MaxPool: 'wasm SIMD (2x2, stride 2)',
   MaxPoolGrad: 'wasm SIMD',
   Sum: 'wasm SIMD, double-precision accumulation',

@@ -112,11 +112,36 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  gemm(
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    m: number,
+    k: number,
+    n: number,
+    accumulate: number,
+  ): void;
+  adam_step(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    b2: number,
+    step: number,
+    c2: number,
+    eps: number,
+  ): void;
 }
 
 /** The parts of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
 interface WasmApi {
-  Memory: abstract new (...args: never[]) => { buffer: ArrayBufferLike };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBufferLike };
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
@@ -140,6 +165,20 @@ export function simd(backend: WasmBackend): SimdKernels {
     instances.set(memory, kernels);
   }
   return kernels;
+}
+
+/** Wasm memory pages (64 KiB each) holding `bytes`. */
+const pages = (bytes: number) => Math.ceil(bytes / 65536);
+
+/**
+ * The SIMD kernels bound to a memory of their own of at least `bytes` (for work outside tfjs's heap, such as the
+ * optimiser's flat vectors), and a float view of it (stable: this memory never grows).
+ */
+export function simdWithOwnMemory(bytes: number): { kernels: SimdKernels; heap: Float32Array } {
+  const memory = new WasmJs.Memory({ initial: Math.max(1, pages(bytes)) });
+  compiled ??= new WasmJs.Module(Buffer.from(SIMD_MODULE.base64, 'base64'));
+  const kernels = new WasmJs.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
+  return { kernels, heap: new Float32Array(memory.buffer) };
 }
 
 /** Byte offset of a tensor's first element in the wasm heap. */
