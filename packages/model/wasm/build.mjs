@@ -1,4 +1,4 @@
-// Builds kernels.c and winograd.c into the WebAssembly module the wasm backend's training kernels call, and writes it
+// Builds kernels.c, winograd.c and gemm.c into the WebAssembly module the wasm backend's training kernels call, and writes it
 // (base64, with the compiler's version and the source's hash) to src/kernels/simd/module.ts, which is
 // committed: installing and testing need no C toolchain. Needs clang and lld (Debian: apt-get install
 // -y clang lld). Usage: node packages/model/wasm/build.mjs [--out FILE.wasm]
@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sources = ['kernels.c', 'winograd.c'].map((f) => join(here, f));
+const sources = ['kernels.c', 'winograd.c', 'gemm.c'].map((f) => join(here, f));
+/** Everything the module is built from: its sources and their shared header. */
+const inputs = [...sources, join(here, 'gemm.h')];
 const target = join(here, '..', 'src', 'kernels', 'simd', 'module.ts');
 
 /** The exact flags; the test that rebuilds the module uses these too. */
@@ -49,7 +51,7 @@ export function compile(clang = 'clang') {
 /** One hash over every source file, in build order. */
 export function sourceSha256() {
   const hash = createHash('sha256');
-  for (const s of sources) hash.update(readFileSync(s));
+  for (const s of inputs) hash.update(readFileSync(s));
   return hash.digest('hex');
 }
 

@@ -45,7 +45,7 @@ function batchMatMul(args: {
       m,
       n,
     ]);
-    kernels.gemm(ptr(backend, a), k, 1, ptr(backend, b), n, ptr(backend, out), n, m, k, n, 0);
+    kernels.gemm(ptr(backend, a), k, 1, ptr(backend, b), n, ptr(backend, out), n, m, n, k, 0);
     return out;
   }
   const transposed = (t: TensorInfo, rows: number, cols: number): TensorInfo => {

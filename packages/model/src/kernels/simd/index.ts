@@ -112,17 +112,18 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  /** C[m, n] (+)= A(m, k) . B[k, n] with A(i, p) at a[i * ars + p * aks]; B and C row-major (wasm/gemm.c). */
   gemm(
     a: number,
     ars: number,
-    acs: number,
+    aks: number,
     b: number,
     ldb: number,
     c: number,
     ldc: number,
     m: number,
-    k: number,
     n: number,
+    k: number,
     accumulate: number,
   ): void;
   adam_step(
