@@ -368,6 +368,26 @@ describe('default CNN gradients', () => {
   }, 300_000);
 });
 
+describe('Relu gradient', () => {
+  // Negative, zero and positive inputs and gradients, and a length that leaves a scalar tail of 3.
+  it.each([[7], [64, 5, 5, 3], [1]])('matches dy * step(x) exactly for shape %j', async (...shape) => {
+    const size = shape.reduce((p, d) => p * d, 1);
+    const r = rng(size);
+    const x = randArray(size, r).map((v, i) => (i % 5 === 0 ? 0 : v));
+    const dy = randArray(size, r);
+    const grad = () =>
+      tf.tidy(() => {
+        const [g] = tf.grads((t: tf.Tensor) => tf.relu(t))([tf.tensor(x, shape)], tf.tensor(dy, shape));
+        return Array.from(g!.dataSync());
+      });
+    const got = grad();
+    await tf.setBackend('cpu');
+    const want = grad();
+    await tf.setBackend('wasm');
+    expect(got).toEqual(want);
+  });
+});
+
 describe('BatchMatMul', () => {
   const shapes: Array<[number[], number[], boolean, boolean]> = [
     [[64, 1600], [64, 128], true, false],

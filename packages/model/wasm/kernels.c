@@ -341,3 +341,15 @@ void adam_step(float *w, const float *g, float *m, float *v, int n, float b1, fl
   }
 }
 
+
+// The gradient of relu in one pass: dx = dy * (x > 0 ? 1 : 0), the same products as tfjs's mul(dy, step(x)).
+EXPORT(relu_grad)
+void relu_grad(const float *dy, const float *x, float *dx, int n) {
+  int n4 = n & ~3;
+  v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f);
+  for (int i = 0; i < n4; i += 4) {
+    v128_t on = wasm_v128_and(wasm_f32x4_gt(wasm_v128_load(x + i), zero), one);
+    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), on));
+  }
+  for (int i = n4; i < n; i++) dx[i] = dy[i] * (x[i] > 0.0f ? 1.0f : 0.0f);
+}

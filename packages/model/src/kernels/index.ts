@@ -10,10 +10,12 @@ import { fusedConv2DConfig } from './fused-conv2d.js';
 import { identityConfig } from './identity.js';
 import { maxPoolConfig } from './max-pool.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { registerReluGradient, reluGradConfig } from './relu-grad.js';
 import { sumConfig } from './sum.js';
 import { rememberOriginal } from './wasm-backend.js';
 
 const configs: KernelConfig[] = [
+  reluGradConfig,
   conv2DConfig,
   fusedConv2DConfig,
   conv2DBackpropFilterConfig,
@@ -38,6 +40,7 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
   BatchMatMul:
     'wasm SIMD GEMM (untransposed); transposes (wasm SIMD) + XNNPACK GEMM, the operand order that packs less',
   MaxPool: 'wasm SIMD (2x2, stride 2)',
+  FmnistReluGrad: "relu's gradient in one wasm SIMD pass (instead of Step, Cast, Multiply)",
   MaxPoolGrad: 'wasm SIMD',
   Sum: 'wasm SIMD, double-precision accumulation',
   Identity: 'shared storage, no copy',
@@ -58,4 +61,5 @@ export function registerWasmTrainingKernels(): void {
     // Keep the stock setupFunc: it binds the wasm exports the stock kernel (still used as a fast path) needs.
     registerKernel({ ...config, setupFunc: existing?.setupFunc });
   }
+  registerReluGradient();
 }

@@ -126,6 +126,7 @@ export interface SimdKernels {
     k: number,
     accumulate: number,
   ): void;
+  relu_grad(dy: number, x: number, dx: number, n: number): void;
   adam_step(
     w: number,
     g: number,
