@@ -83,8 +83,7 @@ export class Replica {
       }, this.vars);
       let off = 0;
       for (const v of this.vars) {
-        const d = (g[v.name] as tf.Tensor).dataSync();
-        for (let j = 0; j < d.length; j++) grads[off + j] = grads[off + j]! + d[j]!;
+        addInto(grads, off, (g[v.name] as tf.Tensor).dataSync() as Float32Array);
         off += v.size;
       }
       const p = (predicted as tf.Tensor).dataSync();
@@ -95,6 +94,14 @@ export class Replica {
       return { lossSum: loss, hits };
     });
   }
+}
+
+/**
+ * grads[off + j] += d[j]. A small function of its own so that the engine optimises the loop: inlined in the
+ * tidy callback above it ran several times slower.
+ */
+function addInto(grads: Float32Array, off: number, d: Float32Array): void {
+  for (let j = 0; j < d.length; j++) grads[off + j] = grads[off + j]! + d[j]!;
 }
 
 /** Rows of shard `s` of a batch of `n`: contiguous, sizes differing by at most one. */
