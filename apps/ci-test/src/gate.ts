@@ -18,7 +18,8 @@ import type {
   VersionReport,
 } from './types.js';
 
-export const DEFAULT_MIN_ACCURACY = 0.9;
+/** The default recipe reaches 93% (apps/train/const.yaml); a point of slack covers other seeds and backends. */
+export const DEFAULT_MIN_ACCURACY = 0.92;
 export const REPORT_FILES = ['report.json', 'report.md', 'report.html', 'junit.xml'] as const;
 
 const IMAGE_SIZE = 28;

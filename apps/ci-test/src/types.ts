@@ -33,7 +33,7 @@ export interface AccuracyGateOptions {
   model: string;
   versions: VersionInput[];
   testSet: TestSet;
-  /** Default 0.90. */
+  /** Default 0.92 (DEFAULT_MIN_ACCURACY). */
   minAccuracy?: number;
   /** Default `all`. */
   gate?: GateMode;

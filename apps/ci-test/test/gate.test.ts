@@ -125,7 +125,7 @@ describe('the gate', () => {
     expect(result.passed).toBe(true);
     expect(result.failures).toEqual([]);
     expect(gateExitCode(result)).toBe(0);
-    expect(formatGateSummary(result)).toContain('passed: v1, v2 reach the threshold 0.90');
+    expect(formatGateSummary(result)).toContain('passed: v1, v2 reach the threshold 0.92');
     expect((await readdir(dir)).sort()).toEqual([...REPORT_FILES].sort());
   });
 
@@ -204,6 +204,8 @@ describe('report files', () => {
       versions: [version(3, fakeModel({ wrong: (i) => i % 10 === 0 }), META)],
       testSet,
       reportDir: dir,
+      // Exactly at the threshold passes.
+      minAccuracy: 0.9,
       now: () => new Date('2025-03-04T05:06:07.000Z'),
     });
     const json = await readJson(dir);
@@ -276,7 +278,7 @@ describe('report files', () => {
     const md = await readFile(join(dir, 'report.md'), 'utf8');
     expect(md).toContain('# Accuracy gate: fashion-classifier — FAILED');
     expect(md).toContain('| v1 | 0.8500 | ');
-    expect(md).toContain('**fail**: accuracy 0.8500 is below the threshold 0.90 by 0.0500');
+    expect(md).toContain('**fail**: accuracy 0.8500 is below the threshold 0.92 by 0.0700');
     expect(md).toMatch(/\| v2 \| 1\.0000 \| [0-9.]+ \| yes \| pass \|/);
     expect(md).toContain('| note | a \\| b |');
     expect(md).toContain('| hyperparameters | {"learning\\_rate":0.001,"dense\\_units":128} |');
@@ -304,12 +306,12 @@ describe('report files', () => {
     expect(suite.tests).toBe('3');
     expect(suite.failures).toBe('2');
     expect(suite.testcase.map((t) => t.name)).toEqual([
-      `${awkward} v1 accuracy ≥ 0.90`,
-      `${awkward} v2 accuracy ≥ 0.90`,
-      `${awkward} v3 accuracy ≥ 0.90`,
+      `${awkward} v1 accuracy ≥ 0.92`,
+      `${awkward} v2 accuracy ≥ 0.92`,
+      `${awkward} v3 accuracy ≥ 0.92`,
     ]);
-    expect(suite.testcase[0]!.failure!.message).toBe('accuracy 0.8500 is below the threshold 0.90 by 0.0500');
-    expect(suite.testcase[1]!.failure!.message).toBe('accuracy 0.8700 is below the threshold 0.90 by 0.0300');
+    expect(suite.testcase[0]!.failure!.message).toBe('accuracy 0.8500 is below the threshold 0.92 by 0.0700');
+    expect(suite.testcase[1]!.failure!.message).toBe('accuracy 0.8700 is below the threshold 0.92 by 0.0500');
     expect(suite.testcase[2]!.failure).toBeUndefined();
   });
 

@@ -173,6 +173,10 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
             DEFAULT_LENGTH);
       const target = inBatches(length);
       if (target < 1) throw new Error(`the trial's length ${JSON.stringify(length)} is less than one batch`);
+      // A schedule over the run (lr_schedule: cosine) spans a full-length trial, the searcher's budget
+      // when it sets one: a trial promoted to a longer rung, or resumed, stays on the same curve.
+      const maxLength = ctx.config.searcher.maxLength;
+      const runBatches = Math.max(target, maxLength ? inBatches(maxLength) : target);
       let lastMetric: number | undefined;
       // Chunks end at each epoch, validation and checkpoint boundary, so a checkpoint can be taken between them.
       while (classifier.batchesTrained < target && !preempted) {
@@ -187,6 +191,7 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
           train,
           validation: validates ? validation : undefined,
           length: { batches: to },
+          runBatches,
           workers: options.workers,
           onTrainingMetrics: (m) => ctx.report.training(m.batches, { loss: m.loss, accuracy: m.accuracy }),
           onValidation: async (m) => {

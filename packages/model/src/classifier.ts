@@ -26,6 +26,12 @@ export interface TrainOptions {
   /** Evaluated at the end of each epoch and of the run. */
   validation?: ImageSet;
   length: TrainingLength;
+  /**
+   * The whole run's length in batches, which the learning-rate schedule spans (lr_schedule: cosine);
+   * default: `length`. A trial that trains in chunks passes its full length so every chunk, and a
+   * resumed run, continues the same curve.
+   */
+  runBatches?: number;
   /** Validate every this many batches as well (Determined's min_validation_period). */
   validateEveryBatches?: number;
   onProgress?: (p: TrainingProgress) => void;
@@ -65,7 +71,10 @@ export class Classifier {
   epochsTrained = 0;
   metrics: Record<string, number> = {};
   lineage: Record<string, unknown> = {};
-  /** The weights as one flat vector, and the optimiser that updates them. */
+  /**
+   * The trained weights as one flat vector, and the optimiser that updates them (and keeps their
+   * average when ema_decay is on). Outside training the model itself holds the average.
+   */
   readonly replica: Replica;
   readonly adam: FlatAdam;
 
@@ -76,7 +85,8 @@ export class Classifier {
     readonly normalization: Normalization = DEFAULT_NORMALIZATION,
   ) {
     this.replica = new Replica(model);
-    this.adam = new FlatAdam(this.replica.size, hyperparameters.learning_rate);
+    this.adam = new FlatAdam(this.replica.size, hyperparameters.learning_rate, hyperparameters.ema_decay);
+    this.adam.startAverage(this.replica.weights);
   }
 
   get batchSize(): number {
@@ -96,6 +106,17 @@ export class Classifier {
       throw new ModelError(
         'BAD_INPUT',
         `training length must be a whole, non-negative budget, got ${JSON.stringify(options.length)}`,
+      );
+    }
+    const runBatches = options.runBatches ?? target;
+    if (
+      !Number.isInteger(runBatches) ||
+      runBatches < 1 ||
+      (this.hyperparameters.lr_schedule === 'cosine' && runBatches < target)
+    ) {
+      throw new ModelError(
+        'BAD_INPUT',
+        `runBatches must be a whole number of batches, at least the ${target} trained to, got ${runBatches}`,
       );
     }
     const workers = resolveWorkers(options.workers, train.count);
@@ -141,13 +162,22 @@ export class Classifier {
       while (this.batchesTrained < target) {
         if (options.shouldStop?.()) break;
         const from = this.batchesTrained;
+        // Training steps from the trained weights, which the model holds only during training.
+        if (runner && this.adam.average) this.replica.writeWeights();
         const every = options.validateEveryBatches;
         let to = Math.min(target, (Math.floor(from / perEpoch) + 1) * perEpoch);
         if (every) to = Math.min(to, (Math.floor(from / every) + 1) * every);
         if (pool) {
           to = Math.min(to, from + 64);
           const done = await pool.run(
-            { from, to, weights: this.replica.weights, adam: this.adam.state(), progressEvery: 4 },
+            {
+              from,
+              to,
+              runBatches,
+              weights: this.replica.weights,
+              adam: this.adam.state(),
+              progressEvery: 4,
+            },
             (p) =>
               progress(
                 p.batches,
@@ -169,7 +199,7 @@ export class Classifier {
         } else {
           for (let b = from; b < to; b++) {
             if (b > from && options.shouldStop?.()) break;
-            const r = (runner as StepRunner).step(b);
+            const r = (runner as StepRunner).step(b, runBatches);
             period = {
               lossSum: period.lossSum + r.lossSum,
               hits: period.hits + r.hits,
@@ -197,6 +227,7 @@ export class Classifier {
           await options.onTrainingMetrics?.(lastTraining);
           period = { lossSum: 0, hits: 0, seen: 0 };
           if (options.validation) {
+            this.showAverage();
             const ev = this.evaluate(options.validation);
             lastValidation = {
               batches: this.batchesTrained,
@@ -211,6 +242,7 @@ export class Classifier {
       }
     } finally {
       await pool?.close();
+      this.showAverage();
     }
     const seconds = (performance.now() - start) / 1000;
     return {
@@ -223,6 +255,11 @@ export class Classifier {
       training: lastTraining,
       validation: lastValidation,
     };
+  }
+
+  /** Puts the weight average (when ema_decay is on) into the model, for validation, prediction and saving. */
+  private showAverage(): void {
+    if (this.adam.average) this.replica.writeWeights(this.adam.average);
   }
 
   /** Class probabilities, `count × 10`, for images given as bytes (0..255) or floats (0..1). */

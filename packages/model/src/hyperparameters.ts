@@ -12,8 +12,20 @@ export interface Hyperparameters {
   dropout: number;
   /** Adam's learning rate in the first epoch. */
   learning_rate: number;
-  /** The learning rate is multiplied by this at every epoch boundary (1: constant). */
+  /**
+   * How the learning rate moves over the run: `exponential` multiplies it by `lr_decay` at every epoch
+   * boundary; `cosine` lowers it along half a cosine from `learning_rate` at the first batch to 0 after
+   * the run's last (the whole run's length, not one call's, so a resumed run follows the same curve).
+   */
+  lr_schedule: 'exponential' | 'cosine';
+  /** The learning rate is multiplied by this at every epoch boundary (1: constant; exponential only). */
   lr_decay: number;
+  /**
+   * Validation and the saved model use an exponential moving average of the weights, updated after
+   * every batch with this decay (0: off, the trained weights themselves). Early on the decay is
+   * lowered to (1 + t) / (10 + t) at batch t, so short runs are not dominated by the initial weights.
+   */
+  ema_decay: number;
   /** Share of each one-hot target spread evenly over all classes (0: plain cross-entropy). */
   label_smoothing: number;
   /** Training images are shifted by up to this many pixels each way, at random per image (0: off). */
@@ -30,7 +42,9 @@ export const DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = {
   dense1: 128,
   dropout: 0.25,
   learning_rate: 1e-3,
+  lr_schedule: 'exponential',
   lr_decay: 1,
+  ema_decay: 0,
   label_smoothing: 0,
   augment_shift: 0,
   augment_flip: false,
@@ -49,7 +63,10 @@ const CHECKS: Record<keyof Hyperparameters, Check> = {
     typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number from 0 up to (not including) 1',
   learning_rate: (v) =>
     typeof v === 'number' && v > 0 && Number.isFinite(v) ? undefined : 'a positive number',
+  lr_schedule: (v) => (v === 'exponential' || v === 'cosine' ? undefined : '"exponential" or "cosine"'),
   lr_decay: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'a number above 0, up to 1'),
+  ema_decay: (v) =>
+    typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number from 0 (off) up to (not including) 1',
   label_smoothing: (v) =>
     typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number from 0 up to (not including) 1',
   augment_shift: (v) =>
@@ -79,6 +96,12 @@ export function resolveHyperparameters(input: Record<string, unknown> = {}): Hyp
         `hyperparameter ${name} must be ${problem}, got ${JSON.stringify(hp[name])}`,
       );
     }
+  }
+  if (hp.lr_schedule === 'cosine' && hp.lr_decay !== 1) {
+    throw new ModelError(
+      'BAD_HYPERPARAMETER',
+      `hyperparameter lr_decay (${hp.lr_decay}) applies to lr_schedule "exponential" only; with "cosine" leave it out or set it to 1`,
+    );
   }
   return hp as unknown as Hyperparameters;
 }

@@ -25,6 +25,8 @@ export interface WorkerInit {
 export interface WorkerCommand {
   from: number;
   to: number;
+  /** The run's whole length, which the learning-rate schedule spans. */
+  runBatches: number;
   weights: Float32Array;
   adam: AdamState;
   progressEvery: number;

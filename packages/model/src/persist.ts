@@ -60,12 +60,17 @@ export async function saveClassifier(
     [MODEL_FILES.metadata, Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`)],
   ];
   if (options.optimizer !== false && c.adam.iterations > 0) {
-    const { iterations, m, v } = c.adam.state();
+    const { iterations, m, v, average } = c.adam.state();
+    // With a weight average the model files hold the average (what serving uses), so the trained
+    // weights, which training resumes from, travel with the optimiser: m, v, then the weights.
+    const trained = average ? [f32Bytes(c.replica.weights)] : [];
     files.push([
       MODEL_FILES.optimizer,
-      Buffer.from(JSON.stringify({ optimizer: 'adam', iterations, size: m.length })),
+      Buffer.from(
+        JSON.stringify({ optimizer: 'adam', iterations, size: m.length, trainedWeights: !!average }),
+      ),
     ]);
-    files.push([MODEL_FILES.optimizerWeights, Buffer.concat([f32Bytes(m), f32Bytes(v)])]);
+    files.push([MODEL_FILES.optimizerWeights, Buffer.concat([f32Bytes(m), f32Bytes(v), ...trained])]);
   }
   await replacePlainDir(dir, async (staging) => {
     for (const [name, bytes] of files) await writeFile(join(staging, name), bytes);
@@ -141,6 +146,7 @@ export async function loadClassifier(dir: string): Promise<Classifier> {
     }
     tf.dispose(Object.values(saved));
     classifier.replica.readWeights();
+    classifier.adam.startAverage(classifier.replica.weights);
   } catch (e) {
     classifier.dispose();
     throw e;
@@ -150,10 +156,18 @@ export async function loadClassifier(dir: string): Promise<Classifier> {
   classifier.metrics = { ...metadata.metrics };
   classifier.lineage = { ...metadata.lineage };
   if (await pathExists(join(dir, MODEL_FILES.optimizer))) {
-    const state = await readJson<{ iterations?: number; size?: number }>(join(dir, MODEL_FILES.optimizer));
+    const state = await readJson<{ iterations?: number; size?: number; trainedWeights?: boolean }>(
+      join(dir, MODEL_FILES.optimizer),
+    );
     const bytes = await readWeights(join(dir, MODEL_FILES.optimizerWeights));
     const size = classifier.adam.size;
-    if (state.size !== size || bytes.length !== size * 8 || !Number.isInteger(state.iterations)) {
+    const averaged = classifier.adam.average !== undefined;
+    if (
+      state.size !== size ||
+      !Number.isInteger(state.iterations) ||
+      (state.trainedWeights ?? false) !== averaged ||
+      bytes.length !== size * (averaged ? 12 : 8)
+    ) {
       classifier.dispose();
       throw new ModelError(
         'MODEL_CORRUPT',
@@ -164,8 +178,11 @@ export async function loadClassifier(dir: string): Promise<Classifier> {
     classifier.adam.restore({
       iterations: state.iterations as number,
       m: all.subarray(0, size),
-      v: all.subarray(size),
+      v: all.subarray(size, 2 * size),
+      // The model files hold the average; training resumes from the trained weights saved here.
+      average: averaged ? classifier.replica.weights.slice() : undefined,
     });
+    if (averaged) classifier.replica.weights.set(all.subarray(2 * size));
   }
   return classifier;
 }

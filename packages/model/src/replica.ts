@@ -38,12 +38,12 @@ export class Replica {
     }
   }
 
-  /** Copies `weights` into the model's variables. */
-  writeWeights(): void {
+  /** Copies `weights` (or another vector of the same layout) into the model's variables. */
+  writeWeights(from: Float32Array = this.weights): void {
     let off = 0;
     tf.tidy(() => {
       for (const v of this.vars) {
-        v.assign(tf.tensor(this.weights.subarray(off, off + v.size), v.shape));
+        v.assign(tf.tensor(from.subarray(off, off + v.size), v.shape));
         off += v.size;
       }
     });

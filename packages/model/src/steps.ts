@@ -3,6 +3,7 @@ import { augmentBatch } from './augment.js';
 import type { FlatAdam } from './flat-adam.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { gatherBatch, PIXELS, type Replica, SHARDS, type ShardResult, shardRange } from './replica.js';
+import { learningRateAt } from './schedule.js';
 
 export interface TrainingData {
   images: Float32Array;
@@ -46,8 +47,11 @@ export class StepRunner {
     this.perEpoch = Math.ceil(data.count / batchSize);
   }
 
-  /** Trains batch number `b` and returns its summed loss, hits and size. */
-  step(b: number): ShardResult & { n: number } {
+  /**
+   * Trains batch number `b` of a run of `runBatches` (which the learning-rate schedule spans) and
+   * returns its summed loss, hits and size.
+   */
+  step(b: number, runBatches: number): ShardResult & { n: number } {
     const epoch = Math.floor(b / this.perEpoch);
     if (epoch !== this.orderEpoch) {
       this.order = seededPermutation(this.data.count, this.seed * 7919 + epoch);
@@ -73,13 +77,8 @@ export class StepRunner {
       stats = { lossSum: stats.lossSum + r.lossSum, hits: stats.hits + r.hits };
     }
     if (this.exchange) stats = this.exchange(this.grads, stats);
-    this.adam.apply(this.replica.weights, this.grads, this.learningRate(epoch));
+    this.adam.apply(this.replica.weights, this.grads, learningRateAt(this.hp, b, this.perEpoch, runBatches));
     this.replica.writeWeights();
     return { ...stats, n };
-  }
-
-  /** The learning rate of an epoch: the initial one, decayed at every epoch boundary. */
-  learningRate(epoch: number): number {
-    return this.hp.learning_rate * this.hp.lr_decay ** epoch;
   }
 }

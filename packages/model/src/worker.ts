@@ -14,7 +14,8 @@ const post = (m: WorkerMessage) => port.postMessage(m);
 try {
   await initBackend({ prefer: init.backend });
   const replica = new Replica(buildModel(init.hyperparameters, init.seed));
-  const adam = new FlatAdam(replica.size, init.hyperparameters.learning_rate);
+  const { learning_rate, ema_decay } = init.hyperparameters;
+  const adam = new FlatAdam(replica.size, learning_rate, ema_decay);
   const slots = new Float32Array(init.grads); // [workers][size]
   const stats = new Float64Array(init.stats); // [workers][lossSum, hits]
   const sync = new Int32Array(init.sync); // [arrivals, generation]
@@ -69,7 +70,7 @@ try {
       let hits = 0;
       let seen = 0;
       for (let b = cmd.from; b < cmd.to; b++) {
-        const r = runner.step(b);
+        const r = runner.step(b, cmd.runBatches);
         lossSum += r.lossSum;
         hits += r.hits;
         seen += r.n;

@@ -89,6 +89,7 @@ describe('training', () => {
       'augmentation, label smoothing and a decaying learning rate',
       { augment_shift: 2, augment_flip: true, label_smoothing: 0.1, lr_decay: 0.5 },
     ],
+    ['a cosine learning rate and a weight average', { lr_schedule: 'cosine', ema_decay: 0.9 }],
   ])('gives bit-identical weights with two workers and with one: %s', async (_name, recipe) => {
     await initBackend({ prefer: 'wasm' });
     const data = bandImageSet(150);
@@ -97,28 +98,42 @@ describe('training', () => {
       // 150 images in batches of 32: the last batch of each epoch is short and splits unevenly.
       const r = await c.train({ train: data, length: { batches: 7 }, workers });
       expect(r.workers).toBe(workers);
-      return { weights: Array.from(c.replica.weights), loss: r.training?.loss };
+      const average = c.adam.average ? Array.from(c.adam.average) : undefined;
+      return { weights: Array.from(c.replica.weights), average, loss: r.training?.loss };
     };
     const one = await run(1);
     const two = await run(2);
     expect(two.weights).toEqual(one.weights);
+    expect(two.average).toEqual(one.average);
     expect(two.loss).toBeCloseTo(one.loss as number, 10);
   });
 
-  it('continues a run exactly where it stopped', async () => {
+  it.each([
+    ['the plain recipe', {}],
+    ['a cosine learning rate and a weight average', { lr_schedule: 'cosine', ema_decay: 0.9 }],
+  ])('continues a run exactly where it stopped: %s', async (_name, recipe) => {
     await initBackend({ prefer: 'wasm' });
     const data = bandImageSet(96);
-    const straight = await createClassifier({ hyperparameters: SMALL_CNN, seed: 5 });
+    const hyperparameters = { ...SMALL_CNN, ...recipe };
+    const straight = await createClassifier({ hyperparameters, seed: 5 });
     await straight.train({ train: data, length: { batches: 6 }, workers: 1 });
 
-    const split = await createClassifier({ hyperparameters: SMALL_CNN, seed: 5 });
-    await split.train({ train: data, length: { batches: 2 }, workers: 1 });
+    // A trial trains in chunks and says how long the whole run is, so the schedule spans all of it.
+    const split = await createClassifier({ hyperparameters, seed: 5 });
+    await split.train({ train: data, length: { batches: 2 }, runBatches: 6, workers: 1 });
     const dir = join(await tempDir(), 'ckpt');
     await saveClassifier(split, dir);
     const resumed = await loadClassifier(dir);
     expect(resumed.batchesTrained).toBe(2);
     await resumed.train({ train: data, length: { batches: 6 }, workers: 1 });
     expect(Array.from(resumed.replica.weights)).toEqual(Array.from(straight.replica.weights));
+    expect(resumed.adam.average && Array.from(resumed.adam.average)).toEqual(
+      straight.adam.average && Array.from(straight.adam.average),
+    );
+    const probe = bandImageSet(5, { seed: 77 });
+    expect(Array.from(resumed.predictNormalized(probe.images, 5))).toEqual(
+      Array.from(straight.predictNormalized(probe.images, 5)),
+    );
   });
 
   it('stops early when asked', async () => {
@@ -270,7 +285,7 @@ describe('hyperparameters', () => {
 
   it('lists the known names when given an unknown one', () => {
     expect(() => resolveHyperparameters({ dropout_rate: 0.3 })).toThrow(
-      /unknown hyperparameter "dropout_rate"; known: architecture, filters1, filters2, dense1, dropout, learning_rate, lr_decay, label_smoothing, augment_shift, augment_flip, global_batch_size/,
+      /unknown hyperparameter "dropout_rate"; known: architecture, filters1, filters2, dense1, dropout, learning_rate, lr_schedule, lr_decay, ema_decay, label_smoothing, augment_shift, augment_flip, global_batch_size/,
     );
   });
 
@@ -291,6 +306,15 @@ describe('hyperparameters', () => {
     );
     expect(() => resolveHyperparameters({ label_smoothing: 1 })).toThrow(
       /label_smoothing must be a number from 0/,
+    );
+    expect(() => resolveHyperparameters({ lr_schedule: 'step' })).toThrow(
+      /lr_schedule must be "exponential" or "cosine", got "step"/,
+    );
+    expect(() => resolveHyperparameters({ ema_decay: 1 })).toThrow(
+      /ema_decay must be a number from 0 \(off\) up to \(not including\) 1, got 1/,
+    );
+    expect(() => resolveHyperparameters({ lr_schedule: 'cosine', lr_decay: 0.8 })).toThrow(
+      /lr_decay \(0.8\) applies to lr_schedule "exponential" only/,
     );
   });
 });

@@ -144,7 +144,7 @@ export function registerPipeline(program: Command, ctx: () => CliContext): void 
         8080,
       )
       .option('--no-ui', 'serve the model without the dashboard')
-      .option('--min-accuracy <x>', 'the accuracy gate', (v) => Number(v), 0.9)
+      .option('--min-accuracy <x>', 'the accuracy gate', (v) => Number(v), 0.92)
       .option('--config <file>', 'the experiment config (default: apps/train/const.yaml)')
       .option('--data-dir <dir>', 'use these four IDX files instead of fetching Fashion-MNIST')
       .action(async (opts: PipelineFlags) => {

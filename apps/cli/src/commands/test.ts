@@ -18,7 +18,7 @@ export function registerTest(program: Command, ctx: () => CliContext): void {
       'the test data commit (default: the head of fmnist-test-raw)',
       'fmnist-test-raw',
     )
-    .option('--min-accuracy <x>', 'the threshold a gated version must reach', (v) => Number(v), 0.9)
+    .option('--min-accuracy <x>', 'the threshold a gated version must reach', (v) => Number(v), 0.92)
     .option('--gate <which>', 'which versions must pass: all tested, or the latest', 'all')
     .option('--report <dir>', 'where to write the report (default: <home>/reports/<model>)')
     .option('--json', 'print the result as JSON')
