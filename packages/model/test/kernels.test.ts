@@ -380,6 +380,9 @@ describe('Relu gradient', () => {
         const [g] = tf.grads((t: tf.Tensor) => tf.relu(t))([tf.tensor(x, shape)], tf.tensor(dy, shape));
         return Array.from(g!.dataSync());
       });
+    const { kernelNames } = await tf.profile(grad);
+    expect(kernelNames).toContain('FmnistReluGrad');
+    expect(kernelNames).not.toContain('Step');
     const got = grad();
     await tf.setBackend('cpu');
     const want = grad();

@@ -5,10 +5,11 @@ import { ptr, simd } from './simd/index.js';
 import { alloc, free, kernelFunc, type WasmBackend } from './wasm-backend.js';
 
 /**
- * Untransposed products run on the module's GEMM (see below). For the rest: the stock kernel only uses XNNPACK for untransposed, unbatched operands and otherwise
- * falls back to a naive loop (about 10x slower). Dense-layer gradients always transpose
- * one operand, so rearrange them for the fast path, which packs its right operand on every
- * call: either materialise the transposes (C = A'.B'), or compute C^T = B'^T.A'^T and
+ * Untransposed products (a dense layer's forward pass) run on the module's own GEMM, which reads the
+ * weights in place: they change on every training step, and the stock kernel's packing of them costs
+ * about as much as the product. For transposed operands the stock kernel falls back to a naive loop
+ * (about 10x slower). Dense-layer gradients always transpose one operand, so rearrange them for
+ * XNNPACK's fast path, which packs its right operand on every call: either materialise the transposes (C = A'.B'), or compute C^T = B'^T.A'^T and
  * transpose the product, whichever moves fewer floats. For a dense layer's input gradient
  * (dy . W^T, with W much larger than dy) the second packs dy^T instead of all of W.
  */
@@ -33,28 +34,23 @@ function batchMatMul(args: {
   const n = transposeB ? br : bc;
   if ((transposeB ? bc : br) !== k) return stock(); // let the stock kernel raise its shape error
 
-  // Floats transposed or packed by each plan.
-  const direct = (transposeA ? k * m : 0) + (transposeB ? k * n : 0) + k * n;
-  const swapped = (transposeB ? 0 : k * n) + (transposeA ? 0 : k * m) + k * m + m * n;
   const kernels = simd(backend);
+  const rank = Math.max(a.shape.length, b.shape.length);
+  const shape = [...new Array<number>(rank - 2).fill(1), m, n];
   if (!transposeA && !transposeB) {
-    // A dense layer's forward product: the weights change on every training step, and packing them costs
-    // about as much as the product; the module's GEMM reads them in place.
-    const out = alloc(backend, [
-      ...new Array<number>(Math.max(a.shape.length, b.shape.length) - 2).fill(1),
-      m,
-      n,
-    ]);
+    const out = alloc(backend, shape);
     kernels.gemm(ptr(backend, a), k, 1, ptr(backend, b), n, ptr(backend, out), n, m, n, k, 0);
     return out;
   }
+
+  // Floats transposed or packed by each plan.
+  const direct = (transposeA ? k * m : 0) + (transposeB ? k * n : 0) + k * n;
+  const swapped = (transposeB ? 0 : k * n) + (transposeA ? 0 : k * m) + k * m + m * n;
   const transposed = (t: TensorInfo, rows: number, cols: number): TensorInfo => {
     const out = alloc(backend, [rows * cols]);
     kernels.transpose2d(ptr(backend, t), ptr(backend, out), rows, cols);
     return out;
   };
-  const rank = Math.max(a.shape.length, b.shape.length);
-  const shape = [...new Array<number>(rank - 2).fill(1), m, n];
 
   if (direct <= swapped) {
     const at = transposeA ? transposed(a, ar, ac) : a; // [m, k]
