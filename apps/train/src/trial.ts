@@ -193,6 +193,8 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
           length: { batches: to },
           runBatches,
           workers: options.workers,
+          // The chunks of one trial share their worker threads (closed with the classifier below).
+          keepWorkers: true,
           onTrainingMetrics: (m) => ctx.report.training(m.batches, { loss: m.loss, accuracy: m.accuracy }),
           onValidation: async (m) => {
             // Reported under both common names, so either works as the searcher's metric.
@@ -239,6 +241,7 @@ export async function runTrial(ctx: TrialContext, options: TrialOptions): Promis
       await op.reportCompleted(lastMetric);
     }
   } finally {
+    await classifier.closeWorkers();
     classifier.dispose();
   }
 }

@@ -1,11 +1,18 @@
 // Where one training step's time goes, per kernel, on one thread:
-// `node packages/model/scripts/profile-step.mjs IMAGES.gz LABELS.gz [batches]` (after building the package).
+// `node packages/model/scripts/profile-step.mjs IMAGES.gz LABELS.gz [batches] [name=value ...]` (after building
+// the package; name=value are hyperparameters).
 // On a machine others are using, compare the CPU time per batch: the wall time counts their turns too.
 import * as tf from '@tensorflow/tfjs-core';
 import { createClassifier, initBackend, loadImageSet } from '../dist/index.js';
 
-const [imagesPath, labelsPath, batchesArg = '40'] = process.argv.slice(2);
+const [imagesPath, labelsPath, batchesArg = '40', ...settings] = process.argv.slice(2);
 const batches = Number(batchesArg);
+const hyperparameters = {};
+for (const arg of settings) {
+  const [name, raw] = arg.split('=');
+  hyperparameters[name] =
+    raw === 'true' ? true : raw === 'false' ? false : Number.isNaN(Number(raw)) ? raw : Number(raw);
+}
 await initBackend();
 const totals = new Map();
 for (const k of tf.getKernelsForBackend(tf.getBackend())) {
@@ -27,7 +34,7 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
   });
 }
 const train = await loadImageSet(imagesPath, labelsPath);
-const model = await createClassifier();
+const model = await createClassifier({ hyperparameters });
 await model.train({ train, length: { batches: 3 }, workers: 1 });
 totals.clear();
 const t0 = performance.now();

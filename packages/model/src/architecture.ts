@@ -1,12 +1,14 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-layers';
+import { batchNorm } from './batch-norm.js';
 import type { Hyperparameters } from './hyperparameters.js';
 
 export const INPUT_SHAPE = [28, 28, 1] as const;
 export const NUM_CLASSES = 10;
 
 /**
- * The default CNN (conv 3×3 → pool → conv 3×3 → pool → dense → dropout → softmax) or the MLP of
+ * The default CNN (conv 3×3 → pool → conv 3×3 → pool → dense → dropout → softmax; with `batch_norm`, a
+ * normalisation after each pool, where it costs a quarter of what it would after the convolution) or the MLP of
  * Determined's Fashion-MNIST tutorial. Every initialiser and dropout layer is seeded, so a seed fixes
  * the whole model.
  */
@@ -26,6 +28,7 @@ export function buildModel(hp: Hyperparameters, seed = 0): tf.LayersModel {
       }),
     );
     model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }));
+    if (hp.batch_norm) model.add(batchNorm('norm1'));
     model.add(
       tf.layers.conv2d({
         filters: hp.filters2,
@@ -36,6 +39,7 @@ export function buildModel(hp: Hyperparameters, seed = 0): tf.LayersModel {
       }),
     );
     model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }));
+    if (hp.batch_norm) model.add(batchNorm('norm2'));
     model.add(tf.layers.flatten({ name: 'flatten' }));
     model.add(
       tf.layers.dense({ units: hp.dense1, activation: 'relu', kernelInitializer: init(), name: 'dense1' }),

@@ -3,13 +3,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { buildModel, INPUT_SHAPE, NUM_CLASSES } from './architecture.js';
 import { currentBackend, initBackend } from './backend.js';
+import { calibrateBatchNorm } from './batch-norm.js';
 import { DEFAULT_NORMALIZATION, type ImageSet, type Normalization } from './dataset.js';
 import { ModelError } from './errors.js';
 import { CLASS_NAMES } from './fashion-mnist/classes.js';
 import { FlatAdam } from './flat-adam.js';
 import { type Hyperparameters, resolveHyperparameters } from './hyperparameters.js';
-import { WorkerPool } from './parallel.js';
+import { KeptWorkers } from './parallel.js';
 import { PIXELS, Replica, SHARDS } from './replica.js';
+import { scorePredictions } from './score.js';
 import { StepRunner } from './steps.js';
 import type {
   Evaluation,
@@ -44,6 +46,12 @@ export interface TrainOptions {
    * FMNIST_WORKERS, else 2 on the wasm backend with two cores and a training set worth the start-up.
    */
   workers?: number;
+  /**
+   * Keep the worker threads for the next call on the same training set, as a trial training in chunks
+   * does: starting them costs about a second each time. They never keep the process alive;
+   * `closeWorkers()` ends them.
+   */
+  keepWorkers?: boolean;
 }
 
 export interface TrainResult {
@@ -77,6 +85,9 @@ export class Classifier {
    */
   readonly replica: Replica;
   readonly adam: FlatAdam;
+  private readonly workers = new KeptWorkers();
+  /** The batch and training set the batch-normalisation statistics were last measured for. */
+  private calibrated: { batches: number; data: ImageSet } | undefined;
 
   constructor(
     readonly model: tfl.LayersModel,
@@ -85,7 +96,8 @@ export class Classifier {
     readonly normalization: Normalization = DEFAULT_NORMALIZATION,
   ) {
     this.replica = new Replica(model);
-    this.adam = new FlatAdam(this.replica.size, hyperparameters.learning_rate, hyperparameters.ema_decay);
+    const { learning_rate, ema_decay, weight_decay } = hyperparameters;
+    this.adam = new FlatAdam(this.replica.size, learning_rate, ema_decay, weight_decay);
     this.adam.startAverage(this.replica.weights);
   }
 
@@ -143,7 +155,7 @@ export class Classifier {
 
     const pool =
       workers > 1 && this.batchesTrained < target
-        ? await WorkerPool.start({
+        ? await this.workers.get({
             workers,
             backend: currentBackend(),
             hyperparameters: this.hyperparameters,
@@ -153,6 +165,7 @@ export class Classifier {
             data: train,
           })
         : undefined;
+    let failed = true;
     const runner = pool
       ? undefined
       : new StepRunner(this.replica, this.adam, train, this.hyperparameters, this.seed);
@@ -227,7 +240,7 @@ export class Classifier {
           await options.onTrainingMetrics?.(lastTraining);
           period = { lossSum: 0, hits: 0, seen: 0 };
           if (options.validation) {
-            this.showAverage();
+            this.showAverage(train);
             const ev = this.evaluate(options.validation);
             lastValidation = {
               batches: this.batchesTrained,
@@ -240,9 +253,11 @@ export class Classifier {
           }
         }
       }
+      failed = false;
     } finally {
-      await pool?.close();
-      this.showAverage();
+      if (pool && options.keepWorkers && !failed) pool.unref();
+      else await this.workers.close();
+      this.showAverage(train);
     }
     const seconds = (performance.now() - start) / 1000;
     return {
@@ -257,9 +272,16 @@ export class Classifier {
     };
   }
 
-  /** Puts the weight average (when ema_decay is on) into the model, for validation, prediction and saving. */
-  private showAverage(): void {
+  /**
+   * Puts the weight average (when ema_decay is on) into the model, for validation, prediction and saving,
+   * and measures the batch-normalisation statistics (if any) for the weights shown.
+   */
+  private showAverage(train: ImageSet): void {
     if (this.adam.average) this.replica.writeWeights(this.adam.average);
+    const last = this.calibrated;
+    if (last?.batches === this.batchesTrained && last.data === train) return;
+    calibrateBatchNorm(this.model, train.images, train.count);
+    this.calibrated = { batches: this.batchesTrained, data: train };
   }
 
   /** Class probabilities, `count × 10`, for images given as bytes (0..255) or floats (0..1). */
@@ -342,7 +364,13 @@ export class Classifier {
     };
   }
 
+  /** Ends the worker threads a run kept (`keepWorkers`). */
+  closeWorkers(): Promise<void> {
+    return this.workers.close();
+  }
+
   dispose(): void {
+    void this.workers.close();
     this.model.dispose();
   }
 }
@@ -369,47 +397,6 @@ function resolveWorkers(requested: number | undefined, count: number): number {
   }
   // Native TensorFlow threads by itself; small runs do not repay the workers' start-up.
   return currentBackend() === 'wasm' && availableParallelism() >= 2 && count >= 4096 ? SHARDS : 1;
-}
-
-/** Scores `count × classes` probabilities against labels. */
-export function scorePredictions(
-  probs: Float32Array,
-  labels: Uint8Array,
-  classNames: readonly string[] = CLASS_NAMES,
-): Evaluation {
-  const k = classNames.length;
-  const count = labels.length;
-  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  let loss = 0;
-  let correct = 0;
-  for (let i = 0; i < count; i++) {
-    const row = probs.subarray(i * k, (i + 1) * k);
-    let best = 0;
-    for (let c = 1; c < k; c++) if ((row[c] as number) > (row[best] as number)) best = c;
-    const label = labels[i] as number;
-    const cells = confusion[label] as number[];
-    cells[best] = (cells[best] as number) + 1;
-    if (best === label) correct++;
-    loss -= Math.log(Math.min(Math.max(row[label] as number, 1e-7), 1));
-  }
-  const precision: number[] = [];
-  const recall: number[] = [];
-  for (let c = 0; c < k; c++) {
-    const tp = (confusion[c] as number[])[c] as number;
-    const predicted = confusion.reduce((s, r) => s + (r[c] as number), 0);
-    const actual = (confusion[c] as number[]).reduce((s, v) => s + v, 0);
-    precision.push(predicted ? tp / predicted : 0);
-    recall.push(actual ? tp / actual : 0);
-  }
-  return {
-    count,
-    accuracy: count ? correct / count : 0,
-    loss: count ? loss / count : 0,
-    precision,
-    recall,
-    confusion,
-    classNames: [...classNames],
-  };
 }
 
 function checkImageSet(set: ImageSet, what: string): void {

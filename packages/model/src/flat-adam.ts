@@ -15,7 +15,7 @@ export interface AdamState {
  * on a memory of its own. Kept apart from any backend so that every replica of a data-parallel run applies
  * bit-identical updates, and so its state saves with the model. With an `emaDecay`, it also keeps an
  * exponential moving average of the weights, updated after every step; it starts as the weights given to
- * `startAverage`.
+ * `startAverage`. A `weightDecay` shrinks the weights towards 0 apart from the gradient, as AdamW does.
  */
 export class FlatAdam {
   iterations = 0;
@@ -31,6 +31,8 @@ export class FlatAdam {
     readonly size: number,
     readonly learningRate: number,
     readonly emaDecay = 0,
+    /** Decoupled weight decay (AdamW): each step first scales the weights by 1 - lr · weightDecay. */
+    readonly weightDecay = 0,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-7,
@@ -75,6 +77,7 @@ export class FlatAdam {
       lr * c1,
       c2,
       this.epsilon,
+      1 - lr * this.weightDecay,
     );
     weights.set(this.w);
     const avg = this.average;

@@ -8,6 +8,12 @@ export interface Hyperparameters {
   filters2: number;
   /** Units of the hidden dense layer. */
   dense1: number;
+  /**
+   * Batch normalisation after each pooling layer (cnn only). Trained on each shard's statistics; the
+   * statistics used for inference are measured afresh on training images whenever the model is shown
+   * (validation, saving), so they match the weights shown, averaged or not.
+   */
+  batch_norm: boolean;
   /** Dropout rate after the hidden dense layer (cnn only). */
   dropout: number;
   /** Adam's learning rate in the first epoch. */
@@ -26,6 +32,11 @@ export interface Hyperparameters {
    * lowered to (1 + t) / (10 + t) at batch t, so short runs are not dominated by the initial weights.
    */
   ema_decay: number;
+  /**
+   * Decoupled weight decay (AdamW): every step first scales each weight by 1 - learning rate × this
+   * (0: off, plain Adam).
+   */
+  weight_decay: number;
   /** Share of each one-hot target spread evenly over all classes (0: plain cross-entropy). */
   label_smoothing: number;
   /** Training images are shifted by up to this many pixels each way, at random per image (0: off). */
@@ -40,11 +51,13 @@ export const DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = {
   filters1: 32,
   filters2: 64,
   dense1: 128,
+  batch_norm: false,
   dropout: 0.25,
   learning_rate: 1e-3,
   lr_schedule: 'exponential',
   lr_decay: 1,
   ema_decay: 0,
+  weight_decay: 0,
   label_smoothing: 0,
   augment_shift: 0,
   augment_flip: false,
@@ -59,6 +72,7 @@ const CHECKS: Record<keyof Hyperparameters, Check> = {
   filters1: positiveInt,
   filters2: positiveInt,
   dense1: positiveInt,
+  batch_norm: (v) => (typeof v === 'boolean' ? undefined : 'true or false'),
   dropout: (v) =>
     typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number from 0 up to (not including) 1',
   learning_rate: (v) =>
@@ -67,6 +81,7 @@ const CHECKS: Record<keyof Hyperparameters, Check> = {
   lr_decay: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'a number above 0, up to 1'),
   ema_decay: (v) =>
     typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number from 0 (off) up to (not including) 1',
+  weight_decay: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a number from 0 (off) to 1'),
   label_smoothing: (v) =>
     typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number from 0 up to (not including) 1',
   augment_shift: (v) =>

@@ -2,7 +2,7 @@ export { buildModel, INPUT_SHAPE, NUM_CLASSES } from './architecture.js';
 export type { BackendChoice, BackendName, BackendOptions } from './backend.js';
 export { BACKENDS, currentBackend, initBackend, resetBackendChoice } from './backend.js';
 export type { ClassifierOptions, TrainOptions, TrainResult } from './classifier.js';
-export { Classifier, createClassifier, scorePredictions } from './classifier.js';
+export { Classifier, createClassifier } from './classifier.js';
 export * from './data.js';
 export { ModelError } from './errors.js';
 export type { Hyperparameters } from './hyperparameters.js';
@@ -10,6 +10,7 @@ export { DEFAULT_HYPERPARAMETERS, resolveHyperparameters } from './hyperparamete
 export { WASM_TRAINING_KERNELS } from './kernels/index.js';
 export type { SaveOptions } from './persist.js';
 export { loadClassifier, MODEL_FILES, readModelMetadata, saveClassifier } from './persist.js';
+export { scorePredictions } from './score.js';
 export type {
   Evaluation,
   ModelMetadata,

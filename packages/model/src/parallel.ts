@@ -72,6 +72,32 @@ function toShared(view: Float32Array | Uint8Array): SharedArrayBuffer {
   return sab;
 }
 
+export type PoolOptions = Parameters<typeof WorkerPool.start>[0];
+
+/** Worker threads kept between runs of one model on one training set. */
+export class KeptWorkers {
+  private kept: { pool: WorkerPool; options: PoolOptions } | undefined;
+
+  /** The kept workers if they were started for this training set and count, else new ones. */
+  async get(options: PoolOptions): Promise<WorkerPool> {
+    const kept = this.kept;
+    if (kept && kept.options.data === options.data && kept.options.workers === options.workers) {
+      kept.pool.ref();
+      return kept.pool;
+    }
+    await this.close();
+    const pool = await WorkerPool.start(options);
+    this.kept = { pool, options };
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    const kept = this.kept;
+    this.kept = undefined;
+    await kept?.pool.close();
+  }
+}
+
 /** Worker threads that train one model together, each on its shard of every batch. */
 export class WorkerPool {
   private constructor(private readonly workers: Worker[]) {}
@@ -153,6 +179,15 @@ export class WorkerPool {
       w.on('error', onError);
       w.on('exit', onExit);
     });
+  }
+
+  /** Lets the process exit while the workers wait for the next run. */
+  unref(): void {
+    for (const w of this.workers) w.unref();
+  }
+
+  ref(): void {
+    for (const w of this.workers) w.ref();
   }
 
   async close(): Promise<void> {

@@ -14,8 +14,8 @@ const post = (m: WorkerMessage) => port.postMessage(m);
 try {
   await initBackend({ prefer: init.backend });
   const replica = new Replica(buildModel(init.hyperparameters, init.seed));
-  const { learning_rate, ema_decay } = init.hyperparameters;
-  const adam = new FlatAdam(replica.size, learning_rate, ema_decay);
+  const { learning_rate, ema_decay, weight_decay } = init.hyperparameters;
+  const adam = new FlatAdam(replica.size, learning_rate, ema_decay, weight_decay);
   const slots = new Float32Array(init.grads); // [workers][size]
   const stats = new Float64Array(init.stats); // [workers][lossSum, hits]
   const sync = new Int32Array(init.sync); // [arrivals, generation]

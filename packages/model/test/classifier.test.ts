@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import { bandImageSet } from '@fmnist/test-fixtures';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createClassifier,
   DEFAULT_HYPERPARAMETERS,
@@ -17,6 +17,7 @@ import {
   saveClassifier,
   scorePredictions,
 } from '../src/index.js';
+import { WorkerPool } from '../src/parallel.js';
 import { SMALL_CNN } from './helpers.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'fmnist-model-'));
@@ -90,6 +91,7 @@ describe('training', () => {
       { augment_shift: 2, augment_flip: true, label_smoothing: 0.1, lr_decay: 0.5 },
     ],
     ['a cosine learning rate and a weight average', { lr_schedule: 'cosine', ema_decay: 0.9 }],
+    ['batch normalisation and weight decay', { batch_norm: true, weight_decay: 0.1, ema_decay: 0.9 }],
   ])('gives bit-identical weights with two workers and with one: %s', async (_name, recipe) => {
     await initBackend({ prefer: 'wasm' });
     const data = bandImageSet(150);
@@ -99,13 +101,16 @@ describe('training', () => {
       const r = await c.train({ train: data, length: { batches: 7 }, workers });
       expect(r.workers).toBe(workers);
       const average = c.adam.average ? Array.from(c.adam.average) : undefined;
-      return { weights: Array.from(c.replica.weights), average, loss: r.training?.loss };
+      // The model as saved: shown weights and, with batch_norm, the statistics measured for them.
+      const model = c.model.getWeights().map((w) => Array.from(w.dataSync()));
+      return { weights: Array.from(c.replica.weights), average, loss: r.training?.loss, model };
     };
     const one = await run(1);
     const two = await run(2);
     expect(two.weights).toEqual(one.weights);
     expect(two.average).toEqual(one.average);
     expect(two.loss).toBeCloseTo(one.loss as number, 10);
+    expect(two.model).toEqual(one.model);
   });
 
   it.each([
@@ -133,6 +138,55 @@ describe('training', () => {
     const probe = bandImageSet(5, { seed: 77 });
     expect(Array.from(resumed.predictNormalized(probe.images, 5))).toEqual(
       Array.from(straight.predictNormalized(probe.images, 5)),
+    );
+  });
+
+  it('keeps its workers for the next chunk when asked, training as one run does', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const data = bandImageSet(96);
+    const hyperparameters = { ...SMALL_CNN, lr_schedule: 'cosine', ema_decay: 0.9 };
+    const straight = await createClassifier({ hyperparameters, seed: 6 });
+    await straight.train({ train: data, length: { batches: 6 }, workers: 2 });
+
+    const starts = vi.spyOn(WorkerPool, 'start');
+    const chunked = await createClassifier({ hyperparameters, seed: 6 });
+    try {
+      for (const to of [2, 4, 6]) {
+        await chunked.train({
+          train: data,
+          length: { batches: to },
+          runBatches: 6,
+          workers: 2,
+          keepWorkers: true,
+        });
+      }
+      expect(starts).toHaveBeenCalledTimes(1);
+      // Another training set needs workers that hold it.
+      await chunked.train({
+        train: bandImageSet(96, { seed: 9 }),
+        length: { batches: 7 },
+        runBatches: 7,
+        workers: 2,
+      });
+      expect(starts).toHaveBeenCalledTimes(2);
+    } finally {
+      starts.mockRestore();
+      await chunked.closeWorkers();
+    }
+    const again = await createClassifier({ hyperparameters, seed: 6 });
+    for (const to of [2, 4, 6]) {
+      await again.train({
+        train: data,
+        length: { batches: to },
+        runBatches: 6,
+        workers: 2,
+        keepWorkers: true,
+      });
+    }
+    await again.closeWorkers();
+    expect(Array.from(again.replica.weights)).toEqual(Array.from(straight.replica.weights));
+    expect(Array.from(again.model.getWeights()[0]!.dataSync())).toEqual(
+      Array.from(straight.model.getWeights()[0]!.dataSync()),
     );
   });
 
@@ -175,9 +229,13 @@ describe('save and load', () => {
     expect(loaded.hyperparameters).toEqual(resolveHyperparameters(SMALL_CNN));
   });
 
-  it('writes the tfjs layers format that plain loadLayersModel reads over HTTP', async () => {
+  it.each([
+    ['the plain CNN', {}],
+    ['with batch normalisation', { batch_norm: true }],
+  ])('writes the tfjs layers format that plain loadLayersModel reads over HTTP: %s', async (_name, extra) => {
     await initBackend({ prefer: 'wasm' });
-    const c = await createClassifier({ hyperparameters: SMALL_CNN, seed: 2 });
+    const c = await createClassifier({ hyperparameters: { ...SMALL_CNN, ...extra }, seed: 2 });
+    await c.train({ train: bandImageSet(64), length: { batches: 2 }, workers: 1 });
     const dir = join(await tempDir(), 'model');
     await saveClassifier(c, dir);
     const server = createServer(async (req, res) => {
@@ -285,7 +343,7 @@ describe('hyperparameters', () => {
 
   it('lists the known names when given an unknown one', () => {
     expect(() => resolveHyperparameters({ dropout_rate: 0.3 })).toThrow(
-      /unknown hyperparameter "dropout_rate"; known: architecture, filters1, filters2, dense1, dropout, learning_rate, lr_schedule, lr_decay, ema_decay, label_smoothing, augment_shift, augment_flip, global_batch_size/,
+      /unknown hyperparameter "dropout_rate"; known: architecture, filters1, filters2, dense1, batch_norm, dropout, learning_rate, lr_schedule, lr_decay, ema_decay, weight_decay, label_smoothing, augment_shift, augment_flip, global_batch_size/,
     );
   });
 
@@ -312,6 +370,12 @@ describe('hyperparameters', () => {
     );
     expect(() => resolveHyperparameters({ ema_decay: 1 })).toThrow(
       /ema_decay must be a number from 0 \(off\) up to \(not including\) 1, got 1/,
+    );
+    expect(() => resolveHyperparameters({ weight_decay: -0.1 })).toThrow(
+      /weight_decay must be a number from 0 \(off\) to 1, got -0.1/,
+    );
+    expect(() => resolveHyperparameters({ batch_norm: 1 })).toThrow(
+      /batch_norm must be true or false, got 1/,
     );
     expect(() => resolveHyperparameters({ lr_schedule: 'cosine', lr_decay: 0.8 })).toThrow(
       /lr_decay \(0.8\) applies to lr_schedule "exponential" only/,

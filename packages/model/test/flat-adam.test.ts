@@ -36,6 +36,24 @@ describe('FlatAdam', () => {
     expect(adam.iterations).toBe(5);
   });
 
+  // AdamW (Loshchilov & Hutter): w ← w·(1 − lr·λ) − lr·m̂/(√v̂ + ε), the decay apart from the moments.
+  it.each([1, 7])(
+    'with weight decay shrinks each weight before the Adam step, as AdamW (%i weights)',
+    (n) => {
+      const lr = 0.01;
+      const decay = 0.1;
+      const adam = new FlatAdam(n, lr, 0, decay);
+      const plain = new FlatAdam(n, lr);
+      const weights = series(n, 3);
+      const shrunk = weights.map((w) => w * (1 - lr * decay));
+      const grads = series(n, 200);
+      adam.apply(weights, grads);
+      plain.apply(shrunk, grads);
+      for (let i = 0; i < n; i++) expect(weights[i]).toBeCloseTo(shrunk[i]!, 6);
+      expect(Array.from(adam.m)).toEqual(Array.from(plain.m));
+    },
+  );
+
   it('resumes exactly from its saved state', () => {
     const n = 9;
     const straight = new FlatAdam(n, 1e-3);

@@ -313,15 +313,17 @@ void col2im(const float *cols, float *dx, int n, int h, int w, int c, int oh, in
 }
 
 // One Adam step over n weights, in float32 like the optimisers of tfjs and PyTorch. `step` is the learning rate
-// times the first moment's bias correction; `c2` is the second moment's. Called on a private memory (the trainer's
-// flat weight vectors), not on the tfjs heap.
+// times the first moment's bias correction; `c2` is the second moment's; each weight is first multiplied by `keep`
+// (1 - learning rate x decoupled weight decay, as AdamW; exactly 1 without decay). Called on a private memory
+// (the trainer's flat weight vectors), not on the tfjs heap.
 EXPORT(adam_step)
 void adam_step(float *w, const float *g, float *m, float *v, int n, float b1, float b2, float step, float c2,
-               float eps) {
+               float eps, float keep) {
   int n4 = n & ~3;
   v128_t vb1 = wasm_f32x4_splat(b1), va1 = wasm_f32x4_splat(1.0f - b1);
   v128_t vb2 = wasm_f32x4_splat(b2), va2 = wasm_f32x4_splat(1.0f - b2);
   v128_t vstep = wasm_f32x4_splat(step), vc2 = wasm_f32x4_splat(c2), veps = wasm_f32x4_splat(eps);
+  v128_t vkeep = wasm_f32x4_splat(keep);
   for (int j = 0; j < n4; j += 4) {
     v128_t gj = wasm_v128_load(g + j);
     v128_t mj = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + j)), wasm_f32x4_mul(va1, gj));
@@ -329,7 +331,8 @@ void adam_step(float *w, const float *g, float *m, float *v, int n, float b1, fl
     wasm_v128_store(m + j, mj);
     wasm_v128_store(v + j, vj);
     v128_t denom = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vj, vc2)), veps);
-    wasm_v128_store(w + j, wasm_f32x4_sub(wasm_v128_load(w + j), wasm_f32x4_div(wasm_f32x4_mul(vstep, mj), denom)));
+    v128_t wj = wasm_f32x4_mul(wasm_v128_load(w + j), vkeep);
+    wasm_v128_store(w + j, wasm_f32x4_sub(wj, wasm_f32x4_div(wasm_f32x4_mul(vstep, mj), denom)));
   }
   for (int j = n4; j < n; j++) {
     float gj = g[j];
@@ -337,7 +340,7 @@ void adam_step(float *w, const float *g, float *m, float *v, int n, float b1, fl
     float vj = b2 * v[j] + (1.0f - b2) * (gj * gj);
     m[j] = mj;
     v[j] = vj;
-    w[j] -= (step * mj) / (__builtin_sqrtf(vj * c2) + eps);
+    w[j] = w[j] * keep - (step * mj) / (__builtin_sqrtf(vj * c2) + eps);
   }
 }
 

@@ -2,6 +2,7 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { addConfig } from './add.js';
 import { batchMatMulConfig } from './batch-mat-mul.js';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train.js';
 import { castConfig } from './cast.js';
 import { conv2DConfig } from './conv2d.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
@@ -16,6 +17,8 @@ import { rememberOriginal } from './wasm-backend.js';
 
 const configs: KernelConfig[] = [
   reluGradConfig,
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
   conv2DConfig,
   fusedConv2DConfig,
   conv2DBackpropFilterConfig,
@@ -42,6 +45,8 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
   MaxPool: 'wasm SIMD (2x2, stride 2)',
   FmnistReluGrad: "relu's gradient in one wasm SIMD pass (instead of Step, Cast, Multiply)",
   MaxPoolGrad: 'wasm SIMD',
+  FmnistBatchNormTrain:
+    "batch normalisation by the batch's statistics in two wasm SIMD passes, its gradient in two (batch_norm)",
   Sum: 'wasm SIMD, double-precision accumulation',
   Identity: 'shared storage, no copy',
   Cast: 'shared storage when the dtype is unchanged',

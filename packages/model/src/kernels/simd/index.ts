@@ -127,6 +127,30 @@ export interface SimdKernels {
     accumulate: number,
   ): void;
   relu_grad(dy: number, x: number, dx: number, n: number): void;
+  /** Batch normalisation of a row-major [m, c] by its columns' own statistics (wasm/batch-norm.c). */
+  batch_norm_train(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    xhat: number,
+    mean: number,
+    rstd: number,
+    m: number,
+    c: number,
+    eps: number,
+  ): void;
+  batch_norm_train_grad(
+    dy: number,
+    xhat: number,
+    rstd: number,
+    gamma: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    m: number,
+    c: number,
+  ): void;
   adam_step(
     w: number,
     g: number,
@@ -138,6 +162,7 @@ export interface SimdKernels {
     step: number,
     c2: number,
     eps: number,
+    keep: number,
   ): void;
 }
 
