@@ -54,9 +54,14 @@ function useKernels(x: tf.Tensor): boolean {
   );
 }
 
+/** The axes a channel's statistics run over (all but the last) and how many values that is. */
+function perChannel(shape: readonly number[]): { axes: number[]; count: number } {
+  const axes = shape.slice(0, -1).map((_, i) => i);
+  return { axes, count: tf.util.sizeFromShape(shape.slice(0, -1)) };
+}
+
 function normalizeWithOps(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor[] {
-  const axes = x.shape.slice(0, -1).map((_, i) => i);
-  const count = x.size / (x.shape.at(-1) as number);
+  const { axes, count } = perChannel(x.shape);
   // Sums scaled rather than tf.mean: the wasm backend's Mean transposes the activation first.
   const centred = tf.sub(x, tf.mul(tf.sum(x, axes), 1 / count));
   const rstd = tf.rsqrt(tf.add(tf.mul(tf.sum(tf.square(centred), axes), 1 / count), EPSILON));
@@ -65,8 +70,7 @@ function normalizeWithOps(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.T
 }
 
 function gradientWithOps(dy: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor, gamma: tf.Tensor): tf.Tensor[] {
-  const axes = xhat.shape.slice(0, -1).map((_, i) => i);
-  const count = xhat.size / (xhat.shape.at(-1) as number);
+  const { axes, count } = perChannel(xhat.shape);
   const dBeta = tf.sum(dy, axes);
   const dGamma = tf.sum(tf.mul(dy, xhat), axes);
   const inner = tf.sub(tf.sub(dy, tf.mul(dBeta, 1 / count)), tf.mul(xhat, tf.mul(dGamma, 1 / count)));
@@ -93,7 +97,7 @@ export function calibrateBatchNorm(model: tfl.LayersModel, images: Float32Array,
   const norms = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
   if (norms.length === 0 || count === 0) return;
   const image = model.inputs[0]!.shape.slice(1) as number[];
-  const pixels = image.reduce((p, d) => p * d, 1);
+  const pixels = tf.util.sizeFromShape(image);
   const n = Math.min(CALIBRATION_IMAGES, count);
   const sample = new Float32Array(n * pixels);
   for (let i = 0; i < n; i++) {
@@ -102,9 +106,9 @@ export function calibrateBatchNorm(model: tfl.LayersModel, images: Float32Array,
   }
   for (const norm of norms) {
     const probe = tfl.model({ inputs: model.inputs, outputs: norm.input as tfl.SymbolicTensor });
-    const [, ...positions] = (norm.input as tfl.SymbolicTensor).shape as number[];
-    const channels = positions.pop()!;
-    const values = n * positions.reduce((p, d) => p * d, 1);
+    const [, ...rest] = (norm.input as tfl.SymbolicTensor).shape as number[];
+    const channels = rest.at(-1)!;
+    const values = n * perChannel(rest).count;
     const sum = new Float64Array(channels);
     const squares = new Float64Array(channels);
     for (let from = 0; from < n; from += 256) {
@@ -113,7 +117,7 @@ export function calibrateBatchNorm(model: tfl.LayersModel, images: Float32Array,
       const sums = tf.tidy(() => {
         const xs = tf.tensor(sample.subarray(from * pixels, (from + rows) * pixels), [rows, ...image]);
         const act = probe.predict(xs) as tf.Tensor;
-        const axes = act.shape.slice(0, -1).map((_, i) => i);
+        const { axes } = perChannel(act.shape);
         return tf.stack([tf.sum(act, axes), tf.sum(tf.square(act), axes)]);
       });
       const both = sums.dataSync() as Float32Array;

@@ -72,7 +72,7 @@ function toShared(view: Float32Array | Uint8Array): SharedArrayBuffer {
   return sab;
 }
 
-export type PoolOptions = Parameters<typeof WorkerPool.start>[0];
+type PoolOptions = Parameters<typeof WorkerPool.start>[0];
 
 /** Worker threads kept between runs of one model on one training set. */
 export class KeptWorkers {

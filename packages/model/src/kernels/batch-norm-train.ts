@@ -1,6 +1,7 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { util } from '@tensorflow/tfjs-core';
 import { ptr, simd } from './simd/index.js';
-import { alloc, type WasmBackend } from './wasm-backend.js';
+import { alloc, free, type WasmBackend } from './wasm-backend.js';
 
 /** This package's kernels: batch normalisation by the batch's own statistics, forward and back. */
 export const BATCH_NORM_TRAIN = 'FmnistBatchNormTrain';
@@ -9,7 +10,7 @@ export const BATCH_NORM_TRAIN_GRAD = 'FmnistBatchNormTrainGrad';
 /** Rows (every axis but the last) and channels (the last) of a shape. */
 function rowsAndChannels(shape: readonly number[]): [number, number] {
   const c = shape.at(-1) as number;
-  return [shape.reduce((p, d) => p * d, 1) / c, c];
+  return [util.sizeFromShape(shape as number[]) / c, c];
 }
 
 /** Outputs y, xhat (the normalised input, kept for the gradient) and rstd = 1 / √(variance + ε). */
@@ -37,7 +38,7 @@ function batchNormTrain(args: {
     c,
     attrs.epsilon as number,
   );
-  backend.disposeData(mean.dataId);
+  free(backend, mean);
   return [y, xhat, rstd];
 }
 
